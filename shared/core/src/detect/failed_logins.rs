@@ -1,0 +1,158 @@
+//! `multiple_failed_logins`: many failed sign-ins by one user in a short window; one alert per burst.
+//!
+//! A burst is a run of failures in which no two consecutive failures are further apart than the window.
+//! The alert fires when the window holds `threshold` failures and grows (same id, more evidence) while the
+//! burst goes on. Only apps that log failed sign-ins feed it: Slack's `user_login_failed`.
+
+use std::collections::VecDeque;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::{Context, Detection, in_learning_period};
+use crate::activity::{Activity, App, Category};
+use crate::alert::{Alert, AlertStatus, alert_id};
+use crate::config::FailedLoginSettings;
+use crate::state::UserState;
+
+pub const POLICY_ID: &str = "multiple_failed_logins";
+
+/// Evidence kept for one burst; a longer burst still counts, its alert lists the first ones.
+const MAX_EVIDENCE: usize = 200;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct FailedLoginState {
+    /// Failures inside the current window, oldest first.
+    pub window: VecDeque<Failure>,
+    pub burst: Option<Burst>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub at: DateTime<Utc>,
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Burst {
+    pub started: DateTime<Utc>,
+    pub last: DateTime<Utc>,
+    pub failures: Vec<Failure>,
+    pub count: u64,
+    pub apps: Vec<App>,
+    /// Set once the burst has raised its alert.
+    pub alerted: bool,
+}
+
+pub struct MultipleFailedLogins {
+    settings: FailedLoginSettings,
+    common: crate::config::Common,
+    window: chrono::Duration,
+}
+
+impl MultipleFailedLogins {
+    pub fn new(settings: FailedLoginSettings) -> Self {
+        let window = chrono::Duration::from_std(settings.window).unwrap_or(chrono::Duration::MAX);
+        let common = settings.common();
+        MultipleFailedLogins { settings, common, window }
+    }
+}
+
+impl Detection for MultipleFailedLogins {
+    fn policy_id(&self) -> &'static str {
+        POLICY_ID
+    }
+
+    fn observe(&self, activity: &Activity, user: &str, state: &mut UserState, ctx: &Context, alerts: &mut Vec<Alert>) {
+        if activity.category != Category::SignInFailure {
+            return;
+        }
+        let at = activity.occurred_at;
+        let failure = Failure { at, id: activity.id.clone(), ip: activity.ip.map(|ip| ip.to_string()) };
+        let learning = in_learning_period(&self.common, state, ctx, at);
+        let s = &mut state.failed_logins;
+
+        // The sliding window ends at the newest failure seen; a late (out-of-order) one slots into place.
+        let newest = s.window.back().map_or(at, |f| f.at.max(at));
+        while s.window.front().is_some_and(|f| newest - f.at > self.window) {
+            s.window.pop_front();
+        }
+        let position = s.window.partition_point(|f| f.at <= at);
+        s.window.insert(position, failure.clone());
+
+        // A late failure within the burst's span (give or take a window) belongs to it; the burst keeps its
+        // start, which is part of the alert id.
+        let burst_goes_on =
+            s.burst.as_ref().is_some_and(|b| at - b.last <= self.window && b.started - self.window <= at);
+        if !burst_goes_on {
+            s.burst = Some(Burst {
+                started: s.window.front().map_or(at, |f| f.at),
+                last: at,
+                failures: s.window.iter().cloned().collect(),
+                count: s.window.len() as u64,
+                apps: vec![activity.app],
+                alerted: false,
+            });
+        } else if let Some(burst) = s.burst.as_mut() {
+            burst.last = burst.last.max(at);
+            burst.count += 1;
+            if burst.failures.len() < MAX_EVIDENCE {
+                burst.failures.push(failure);
+            }
+            if !burst.apps.contains(&activity.app) {
+                burst.apps.push(activity.app);
+                burst.apps.sort();
+            }
+        }
+        let Some(burst) = s.burst.as_mut() else { return };
+        let reached = s.window.len() >= self.settings.threshold as usize;
+        if !(burst.alerted || reached) || learning || !self.common.in_scope(user) {
+            return;
+        }
+        burst.alerted = true;
+        alerts.push(burst_alert(&ctx.tenant, user, burst, &self.settings));
+    }
+}
+
+fn burst_alert(tenant: &str, user: &str, burst: &Burst, settings: &FailedLoginSettings) -> Alert {
+    let minutes = (burst.last - burst.started).num_seconds() as f64 / 60.0;
+    let apps: Vec<&str> = burst.apps.iter().map(|a| a.as_str()).collect();
+    let mut ips: Vec<&str> = burst.failures.iter().filter_map(|f| f.ip.as_deref()).collect();
+    ips.sort_unstable();
+    ips.dedup();
+    Alert {
+        id: alert_id(tenant, POLICY_ID, user, &burst.started.to_rfc3339()),
+        tenant: tenant.to_string(),
+        policy_id: POLICY_ID.to_string(),
+        title: format!(
+            "Multiple failed sign-ins: {user} failed {} times in {minutes:.0} min ({})",
+            burst.count,
+            apps.join(", ")
+        ),
+        description: format!(
+            "{} failed sign-in attempts with no gap longer than {} between them; the threshold is {} within that window.",
+            burst.count,
+            humantime::format_duration(settings.window),
+            settings.threshold
+        ),
+        severity: settings.severity,
+        status: AlertStatus::Open,
+        user: user.to_string(),
+        apps: burst.apps.clone(),
+        created_at: burst.last,
+        activity_ids: burst.failures.iter().map(|f| f.id.clone()).collect(),
+        evidence: json!({
+            "failures": burst.count,
+            "threshold": settings.threshold,
+            "window_seconds": settings.window.as_secs(),
+            "first_failure_at": burst.started,
+            "last_failure_at": burst.last,
+            "ip_addresses": ips,
+        }),
+        resolution: None,
+    }
+}

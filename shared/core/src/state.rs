@@ -1,0 +1,108 @@
+//! Per-user detection state: what each detection remembers about one user between batches.
+//!
+//! The state is one serializable value per (tenant, user). Stores keep it with a version and write it back
+//! conditionally, so two workers can never lose each other's update.
+
+use std::collections::{HashSet, VecDeque};
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::detect::failed_logins::FailedLoginState;
+
+/// How many recently processed activity ids a user's state remembers. A redelivered batch is recognised
+/// by these ids and changes nothing; batches are far smaller than this.
+pub const RECENT_IDS: usize = 2048;
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct UserState {
+    /// The first activity of this user that saaswarden saw: the start of the learning period.
+    pub first_seen: Option<DateTime<Utc>>,
+    pub last_seen: Option<DateTime<Utc>>,
+    /// Ids of the most recently processed activities.
+    pub recent_ids: RecentIds,
+    pub failed_logins: FailedLoginState,
+}
+
+impl UserState {
+    pub fn has_processed(&self, activity_id: &str) -> bool {
+        self.recent_ids.contains(activity_id)
+    }
+
+    pub fn mark_processed(&mut self, activity_id: &str, at: DateTime<Utc>) {
+        self.recent_ids.insert(activity_id);
+        self.first_seen = Some(self.first_seen.map_or(at, |t| t.min(at)));
+        self.last_seen = Some(self.last_seen.map_or(at, |t| t.max(at)));
+    }
+}
+
+/// A bounded set of ids that forgets the oldest first. Serialized as a plain list, oldest first.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "VecDeque<String>", into = "VecDeque<String>")]
+pub struct RecentIds {
+    order: VecDeque<String>,
+    index: HashSet<String>,
+}
+
+impl RecentIds {
+    pub fn contains(&self, id: &str) -> bool {
+        self.index.contains(id)
+    }
+
+    pub fn insert(&mut self, id: &str) {
+        if self.index.contains(id) {
+            return;
+        }
+        if self.order.len() >= RECENT_IDS {
+            if let Some(old) = self.order.pop_front() {
+                self.index.remove(&old);
+            }
+        }
+        self.order.push_back(id.to_string());
+        self.index.insert(id.to_string());
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+}
+
+impl From<VecDeque<String>> for RecentIds {
+    fn from(list: VecDeque<String>) -> Self {
+        let mut ids = RecentIds::default();
+        for id in list {
+            ids.insert(&id);
+        }
+        ids
+    }
+}
+
+impl From<RecentIds> for VecDeque<String> {
+    fn from(ids: RecentIds) -> Self {
+        ids.order
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recent_ids_forget_the_oldest_and_survive_serialization() {
+        let mut ids = RecentIds::default();
+        for i in 0..RECENT_IDS + 3 {
+            ids.insert(&format!("slack:{i}"));
+        }
+        assert_eq!(ids.len(), RECENT_IDS);
+        assert!(!ids.contains("slack:2") && ids.contains("slack:3"));
+        let json = serde_json::to_string(&ids).expect("serializes");
+        let back: RecentIds = serde_json::from_str(&json).expect("deserializes");
+        assert_eq!(back, ids);
+        assert!(back.contains(&format!("slack:{}", RECENT_IDS + 2)));
+    }
+}
