@@ -1,1 +1,34 @@
-//! Shared test support.
+//! Shared support of the cross-crate tests: fixture paths, a fresh store, a config without learning.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use saaswarden_connectors::zendesk::ZendeskUsers;
+use saaswarden_core::Config;
+use saaswarden_store::SqliteStore;
+use tempfile::TempDir;
+
+/// A file or folder under `tests/fixtures/`.
+pub fn fixture(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(relative)
+}
+
+/// A store in a fresh temporary folder, removed when the `TempDir` is dropped.
+pub fn fresh_store() -> (TempDir, SqliteStore) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = SqliteStore::open(&dir.path().join("it.db")).expect("open store");
+    (dir, store)
+}
+
+/// The fixture users file, parsed.
+pub fn fixture_users() -> ZendeskUsers {
+    let text = std::fs::read_to_string(fixture("zendesk/users.json")).expect("users fixture");
+    ZendeskUsers::from_json(&serde_json::from_str(&text).expect("users JSON")).expect("users shape")
+}
+
+/// Defaults, but with no learning period: the fixtures cover minutes, not weeks.
+pub fn config_without_learning() -> Config {
+    let mut config = Config { tenant: "acme".to_string(), ..Default::default() };
+    config.detections.multiple_failed_logins.learning_period = Duration::ZERO;
+    config
+}

@@ -1,1 +1,16 @@
-//! placeholder
+//! The use cases, written once against the ports of `saaswarden-store`: turn raw audit-log entries into
+//! activities, batch them per user, detect, store, resolve alerts. The command line runs them on the
+//! embedded SQLite store; the Lambda functions run the same functions on DynamoDB and SQS.
+//!
+//! Must not depend on a concrete cloud SDK or on the command line.
+
+pub mod detect;
+pub mod directory;
+pub mod error;
+pub mod ingest;
+pub mod replay;
+
+pub use detect::{BatchReport, detect_batch};
+pub use error::AppError;
+pub use ingest::{Ingested, into_batches, normalize_entries};
+pub use replay::{ReplayInput, RunReport, replay};

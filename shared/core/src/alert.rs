@@ -51,9 +51,7 @@ impl FromStr for Severity {
             "low" => Ok(Severity::Low),
             "medium" => Ok(Severity::Medium),
             "high" => Ok(Severity::High),
-            other => Err(format!(
-                "unknown severity `{other}`: expected informational, low, medium or high"
-            )),
+            other => Err(format!("unknown severity `{other}`: expected informational, low, medium or high")),
         }
     }
 }
@@ -107,9 +105,7 @@ impl FromStr for ResolutionKind {
             "true-positive" => Ok(ResolutionKind::TruePositive),
             "benign" => Ok(ResolutionKind::Benign),
             "false-positive" => Ok(ResolutionKind::FalsePositive),
-            other => Err(format!(
-                "unknown resolution `{other}`: expected true-positive, benign or false-positive"
-            )),
+            other => Err(format!("unknown resolution `{other}`: expected true-positive, benign or false-positive")),
         }
     }
 }
@@ -173,6 +169,28 @@ pub fn alert_id(tenant: &str, policy_id: &str, subject: &str, window: &str) -> S
     format!("al-{hex}")
 }
 
+/// Folds a newer version of the same alert (same id: a burst that grew, a redelivery) into the stored one:
+/// evidence ids are unioned in order, the newest title and facts win, and the analyst's status and
+/// resolution are kept.
+pub fn merge_alert(stored: &mut Alert, newer: Alert) {
+    for id in newer.activity_ids {
+        if !stored.activity_ids.contains(&id) {
+            stored.activity_ids.push(id);
+        }
+    }
+    for app in newer.apps {
+        if !stored.apps.contains(&app) {
+            stored.apps.push(app);
+        }
+    }
+    stored.apps.sort();
+    stored.title = newer.title;
+    stored.description = newer.description;
+    stored.evidence = newer.evidence;
+    stored.severity = stored.severity.max(newer.severity);
+    stored.created_at = stored.created_at.min(newer.created_at);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,26 +227,4 @@ mod tests {
         alert.resolve(Resolution { kind: ResolutionKind::Benign, by: "me".into(), at, comment: None });
         assert_eq!(alert.status, AlertStatus::Resolved);
     }
-}
-
-/// Folds a newer version of the same alert (same id: a burst that grew, a redelivery) into the stored one:
-/// evidence ids are unioned in order, the newest title and facts win, and the analyst's status and
-/// resolution are kept.
-pub fn merge_alert(stored: &mut Alert, newer: Alert) {
-    for id in newer.activity_ids {
-        if !stored.activity_ids.contains(&id) {
-            stored.activity_ids.push(id);
-        }
-    }
-    for app in newer.apps {
-        if !stored.apps.contains(&app) {
-            stored.apps.push(app);
-        }
-    }
-    stored.apps.sort();
-    stored.title = newer.title;
-    stored.description = newer.description;
-    stored.evidence = newer.evidence;
-    stored.severity = stored.severity.max(newer.severity);
-    stored.created_at = stored.created_at.min(newer.created_at);
 }

@@ -1,7 +1,10 @@
 //! The configuration file (TOML), parsed and validated in one place so that every later reader gets typed,
 //! checked values. Errors name the file, the line and the setting.
 
+use std::path::PathBuf;
 use std::time::Duration;
+
+use ipnet::IpNet;
 
 use serde::{Deserialize, Deserializer};
 
@@ -22,22 +25,25 @@ pub enum ConfigError {
 pub struct Config {
     /// The tenant id activities are recorded under when a source does not name one.
     pub tenant: String,
+    pub enrichment: EnrichmentSettings,
     pub detections: Detections,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Config { tenant: "default".to_string(), detections: Detections::default() }
+        Config {
+            tenant: "default".to_string(),
+            enrichment: EnrichmentSettings::default(),
+            detections: Detections::default(),
+        }
     }
 }
 
 impl Config {
     /// Parses and validates a configuration; `origin` (usually the file path) prefixes every error.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Parse {
-            origin: origin.to_string(),
-            message: describe_toml_error(text, &e),
-        })?;
+        let config: Config = toml::from_str(text)
+            .map_err(|e| ConfigError::Parse { origin: origin.to_string(), message: describe_toml_error(text, &e) })?;
         config.validate(origin)?;
         Ok(config)
     }
@@ -50,6 +56,36 @@ impl Config {
         };
         if self.tenant.trim().is_empty() || self.tenant.contains('#') {
             return Err(invalid("tenant", "must be non-empty and must not contain `#`".into()));
+        }
+        for (i, range) in self.enrichment.ranges.iter().enumerate() {
+            if !is_tag(&range.tag) {
+                return Err(invalid(
+                    &format!("enrichment.ranges[{i}].tag"),
+                    format!("`{}` is not a tag: use lower-case letters, digits, `_` or `-`", range.tag),
+                ));
+            }
+        }
+        for (i, list) in self.enrichment.lists.iter().enumerate() {
+            if !is_tag(&list.tag) {
+                return Err(invalid(
+                    &format!("enrichment.lists[{i}].tag"),
+                    format!("`{}` is not a tag: use lower-case letters, digits, `_` or `-`", list.tag),
+                ));
+            }
+        }
+        let d = &self.detections;
+        let positive = [
+            ("detections.impossible_travel.max_speed_kmh", d.impossible_travel.max_speed_kmh),
+            ("detections.unusual_admin_activity.deviations", d.unusual_admin_activity.deviations),
+            ("detections.unusual_impersonated_activity.deviations", d.unusual_impersonated_activity.deviations),
+        ];
+        for (setting, value) in positive {
+            if !(value.is_finite() && value > 0.0) {
+                return Err(invalid(setting, format!("is {value}, must be a positive number")));
+            }
+        }
+        if !(d.impossible_travel.min_distance_km.is_finite() && d.impossible_travel.min_distance_km >= 0.0) {
+            return Err(invalid("detections.impossible_travel.min_distance_km", "must be 0 or more".into()));
         }
         let failed = &self.detections.multiple_failed_logins;
         if failed.threshold < 2 {
@@ -65,6 +101,46 @@ impl Config {
     }
 }
 
+fn is_tag(tag: &str) -> bool {
+    !tag.is_empty() && tag.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '-')
+}
+
+/// Where IP facts come from: GeoIP databases, IP lists and the organisation's own ranges. Relative paths
+/// are relative to the configuration file's folder.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EnrichmentSettings {
+    /// A city database (`.mmdb`): MaxMind GeoIP2/GeoLite2 City or DB-IP City Lite; the layout is detected.
+    pub city_db: Option<PathBuf>,
+    /// A MaxMind Anonymous-IP database: tags `anonymous`, `anonymous_vpn`, `tor`, `public_proxy`,
+    /// `residential_proxy`, `hosting`.
+    pub anonymous_db: Option<PathBuf>,
+    /// A MaxMind/GeoLite2 ASN database: the network's owner.
+    pub asn_db: Option<PathBuf>,
+    /// Plain-text IP lists (one IP or CIDR a line, `#` comments), each giving its tag to the IPs it lists.
+    pub lists: Vec<IpList>,
+    /// The organisation's own named ranges. An IP in one carries only the organisation's tags: they
+    /// override what a feed or database says.
+    pub ranges: Vec<NamedRange>,
+    /// How many IPs' facts are cached.
+    pub cache_size: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IpList {
+    pub path: PathBuf,
+    pub tag: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NamedRange {
+    /// The tag the range gives (`corporate`, `corporate_vpn`, `risky`, any name).
+    pub tag: String,
+    pub cidrs: Vec<IpNet>,
+}
+
 /// Turns a TOML error into "line L, column C: message" so a user can jump to it.
 fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     let message = error.message().trim_end().to_string();
@@ -72,8 +148,11 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
         Some(span) => {
             let before = &text[..span.start.min(text.len())];
             let line = before.matches('\n').count() + 1;
-            let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
-            format!("line {line}, column {column}: {message}")
+            let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+            let column = before.len() - line_start + 1;
+            // Quoting the line names the setting even when the parser's message does not.
+            let source = text[line_start..].lines().next().unwrap_or("").trim();
+            format!("line {line}, column {column}: `{source}`: {message}")
         }
         None => message,
     }
@@ -83,7 +162,28 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Detections {
+    pub anonymous_ip: AnonymousIpSettings,
+    pub infrequent_country: InfrequentCountrySettings,
+    pub suspicious_ip: SuspiciousIpSettings,
+    pub impossible_travel: ImpossibleTravelSettings,
+    pub terminated_user: TerminatedUserSettings,
     pub multiple_failed_logins: FailedLoginSettings,
+    pub unusual_admin_activity: UnusualActivitySettings,
+    pub unusual_impersonated_activity: UnusualActivitySettings,
+}
+
+/// How much an impossible-travel detection suppresses (MDCA's sensitivity): `low` applies system, tenant
+/// and user suppressions, `medium` system and user, `high` system only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sensitivity {
+    Low,
+    Medium,
+    High,
+}
+
+fn strings(items: &[&str]) -> Vec<String> {
+    items.iter().map(|s| s.to_string()).collect()
 }
 
 /// What every built-in detection has: on/off, severity, learning period and user scope.
@@ -111,7 +211,11 @@ impl Common {
 macro_rules! detection_settings {
     (
         $(#[$meta:meta])*
-        $name:ident { severity: $severity:expr, $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $default:expr ),* $(,)? }
+        $name:ident {
+            severity: $severity:expr,
+            learning_period: $learning:expr,
+            $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $default:expr ),* $(,)?
+        }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -131,7 +235,7 @@ macro_rules! detection_settings {
                 $name {
                     enabled: true,
                     severity: $severity,
-                    learning_period: Duration::from_secs(7 * 86_400),
+                    learning_period: $learning,
                     exclude_users: Vec::new(),
                     include_users: Vec::new(),
                     $( $field: $default, )*
@@ -154,9 +258,101 @@ macro_rules! detection_settings {
 }
 
 detection_settings! {
+    /// `anonymous_ip`: successful interactive activity from an anonymizing IP.
+    AnonymousIpSettings {
+        severity: Severity::Medium,
+        learning_period: Duration::ZERO,
+        /// IP tags that make an IP anonymous.
+        tags: Vec<String> = strings(&["anonymous", "anonymous_vpn", "tor", "public_proxy", "residential_proxy"]),
+        /// Tags of the organisation's trusted ranges: never alerted on.
+        trusted_tags: Vec<String> = strings(&["corporate", "corporate_vpn"]),
+        /// An IP used by at least this many of the tenant's users is taken as mis-tagged (0: never).
+        shared_ip_users: u32 = 5,
+    }
+}
+
+detection_settings! {
+    /// `infrequent_country`: activity from a country the user has not used recently.
+    InfrequentCountrySettings {
+        severity: Severity::Medium,
+        learning_period: Duration::from_secs(7 * 86_400),
+        /// How long a country the user used stays familiar.
+        #[serde(deserialize_with = "duration")]
+        baseline: Duration = Duration::from_secs(30 * 86_400),
+        /// Also suppress countries at least this many of the tenant's users use (0: off — the user's own
+        /// history alone decides).
+        tenant_users: u32 = 0,
+    }
+}
+
+detection_settings! {
+    /// `suspicious_ip`: activity from an IP on a threat-intelligence list.
+    SuspiciousIpSettings {
+        severity: Severity::High,
+        learning_period: Duration::ZERO,
+        /// IP tags that make an IP suspicious: give your threat lists one of these tags.
+        tags: Vec<String> = strings(&["suspicious", "botnet", "malware", "password_spray", "threat"]),
+        trusted_tags: Vec<String> = strings(&["corporate", "corporate_vpn"]),
+    }
+}
+
+detection_settings! {
+    /// `impossible_travel`: two activities of one user too far apart for the time between them.
+    ImpossibleTravelSettings {
+        severity: Severity::High,
+        learning_period: Duration::from_secs(7 * 86_400),
+        /// Faster than this (after subtracting both locations' accuracy) is impossible. Airliners cruise at
+        /// about 900 km/h.
+        max_speed_kmh: f64 = 1000.0,
+        /// Closer than this (after accuracy) is never travel.
+        min_distance_km: f64 = 500.0,
+        sensitivity: Sensitivity = Sensitivity::Medium,
+        /// Tags of trusted ranges (both ends trusted: no alert below high sensitivity).
+        trusted_tags: Vec<String> = strings(&["corporate", "corporate_vpn"]),
+        /// Tags of IPs whose location says nothing about the user (cloud and hosting providers).
+        ignored_tags: Vec<String> = strings(&["hosting"]),
+        /// A country the user was active in on at least this many days of the baseline is one of their
+        /// regular places (medium and low sensitivity).
+        regular_days: u32 = 3,
+        /// A country at least this many of the tenant's users use is a regular place of the tenant (low).
+        tenant_users: u32 = 5,
+    }
+}
+
+detection_settings! {
+    /// `terminated_user`: activity by an identity the directory records as deleted or disabled.
+    TerminatedUserSettings {
+        severity: Severity::High,
+        learning_period: Duration::ZERO,
+        /// Activity this long after the termination is still tolerated (sessions ending, clock skew).
+        #[serde(deserialize_with = "duration")]
+        grace: Duration = Duration::from_secs(15 * 60),
+    }
+}
+
+detection_settings! {
+    /// `unusual_admin_activity` and `unusual_impersonated_activity`: a user's activity of that kind in an
+    /// hour far above their own baseline, or of kinds they never performed.
+    UnusualActivitySettings {
+        severity: Severity::Medium,
+        learning_period: Duration::from_secs(7 * 86_400),
+        /// Never alert on fewer activities in the hour than this.
+        min_activities: u32 = 10,
+        /// How many standard deviations above the user's mean busiest hour is unusual.
+        deviations: f64 = 3.0,
+        /// Alert when an hour holds at least this many kinds (actions) the user never performed before.
+        new_kinds: u32 = 3,
+        /// How far back the baseline looks.
+        #[serde(deserialize_with = "duration")]
+        baseline: Duration = Duration::from_secs(30 * 86_400),
+    }
+}
+
+detection_settings! {
     /// `multiple_failed_logins`: a burst of failed sign-ins by one user.
     FailedLoginSettings {
         severity: Severity::Medium,
+        learning_period: Duration::from_secs(7 * 86_400),
         /// Failures within `window` needed for an alert.
         threshold: u32 = 5,
         /// The sliding window failures are counted in.
@@ -199,9 +395,16 @@ mod tests {
             ("tenant = \"a\"\nbogus = 1\n", "c.toml: line 2", "bogus"),
             ("[detections.multiple_failed_logins]\nwindow = \"soon\"\n", "c.toml: line 2", "not a duration"),
             ("[detections.multiple_failed_logins]\nseverity = \"urgent\"\n", "c.toml: line 2", "unknown severity"),
-            ("[detections.multiple_failed_logins]\nthreshold = 1\n", "c.toml", "detections.multiple_failed_logins.threshold"),
+            (
+                "[detections.multiple_failed_logins]\nthreshold = 1\n",
+                "c.toml",
+                "detections.multiple_failed_logins.threshold",
+            ),
             ("[detections.no_such_detection]\n", "c.toml: line 1", "no_such_detection"),
             ("tenant = \"\"\n", "c.toml", "`tenant`"),
+            ("[[enrichment.ranges]]\ntag = \"corporate\"\ncidrs = [\"10.0.0.0/33\"]\n", "c.toml: line 3", "cidrs"),
+            ("[[enrichment.ranges]]\ntag = \"Corp Net\"\ncidrs = []\n", "c.toml", "enrichment.ranges[0].tag"),
+            ("[[enrichment.lists]]\npath = \"tor.txt\"\n", "c.toml: line 1", "tag"),
         ];
         for (text, place, field) in cases {
             let error = Config::from_toml_str(text, "c.toml").expect_err(text).to_string();

@@ -10,7 +10,11 @@ pub mod activity;
 pub mod alert;
 pub mod config;
 pub mod detect;
+pub mod directory;
+pub mod enrich;
 pub mod state;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use activity::{Activity, App, Category, Geo, Outcome, Principal, PrincipalKind, Target};
 pub use alert::{Alert, AlertStatus, Resolution, ResolutionKind, Severity};

@@ -3,16 +3,20 @@
 //! The state is one serializable value per (tenant, user). Stores keep it with a version and write it back
 //! conditionally, so two workers can never lose each other's update.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::activity::Activity;
 use crate::detect::failed_logins::FailedLoginState;
+use crate::detect::impossible_travel::TravelState;
+use crate::detect::unusual::UnusualState;
 
-/// How many recently processed activity ids a user's state remembers. A redelivered batch is recognised
-/// by these ids and changes nothing; batches are far smaller than this.
-pub const RECENT_IDS: usize = 2048;
+/// How many recently processed activity ids a user's state remembers. A FIFO queue redelivers a user's
+/// latest batch (at most a few hundred activities) before any later one, so the latest ids are enough to
+/// recognise a redelivery; older replays are recognised through the audit trail (see `detect_batch`).
+pub const RECENT_IDS: usize = 512;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -22,10 +26,55 @@ pub struct UserState {
     pub last_seen: Option<DateTime<Utc>>,
     /// Ids of the most recently processed activities.
     pub recent_ids: RecentIds,
+    /// Countries the user worked from, with successful interactive activity only: an attacker's failed
+    /// attempts must not make a country familiar.
+    pub countries: BTreeMap<String, PlaceHistory>,
     pub failed_logins: FailedLoginState,
+    pub travel: TravelState,
+    pub admin: UnusualState,
+    pub impersonated: UnusualState,
+    /// Alert ids already raised once per subject (anonymous IP per day, terminated user per termination…),
+    /// so a long attack is one alert that grows rather than many.
+    pub raised: BTreeMap<String, DateTime<Utc>>,
+}
+
+/// When and on how many days a user was active in one place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlaceHistory {
+    pub first_seen: DateTime<Utc>,
+    pub last_seen: DateTime<Utc>,
+    /// Distinct UTC days with activity there.
+    pub days: u32,
 }
 
 impl UserState {
+    /// Records where a successful interactive activity happened; called after every detection saw it.
+    pub fn learn_place(&mut self, activity: &Activity) {
+        let Some(country) = activity.country() else { return };
+        if !activity.is_interactive_user_activity() {
+            return;
+        }
+        let at = activity.occurred_at;
+        match self.countries.get_mut(country) {
+            Some(place) => {
+                if at.date_naive() != place.last_seen.date_naive() && at > place.last_seen {
+                    place.days += 1;
+                }
+                place.first_seen = place.first_seen.min(at);
+                place.last_seen = place.last_seen.max(at);
+            }
+            None => {
+                self.countries.insert(country.to_string(), PlaceHistory { first_seen: at, last_seen: at, days: 1 });
+            }
+        }
+    }
+
+    /// Forgets what is older than `horizon`: keeps the state small for long-lived users.
+    pub fn forget_before(&mut self, horizon: DateTime<Utc>) {
+        self.countries.retain(|_, place| place.last_seen >= horizon);
+        self.raised.retain(|_, at| *at >= horizon);
+    }
+
     pub fn has_processed(&self, activity_id: &str) -> bool {
         self.recent_ids.contains(activity_id)
     }
@@ -54,10 +103,10 @@ impl RecentIds {
         if self.index.contains(id) {
             return;
         }
-        if self.order.len() >= RECENT_IDS {
-            if let Some(old) = self.order.pop_front() {
-                self.index.remove(&old);
-            }
+        if self.order.len() >= RECENT_IDS
+            && let Some(old) = self.order.pop_front()
+        {
+            self.index.remove(&old);
         }
         self.order.push_back(id.to_string());
         self.index.insert(id.to_string());

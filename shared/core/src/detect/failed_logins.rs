@@ -156,3 +156,139 @@ fn burst_alert(tenant: &str, user: &str, burst: &Burst, settings: &FailedLoginSe
         resolution: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::detect::Engine;
+    use crate::testing::{activity, at_minute};
+    use std::time::Duration as StdDuration;
+
+    const DAY: i64 = 24 * 60;
+
+    fn failure(n: usize, user: &str, minute: i64) -> Activity {
+        activity(&format!("f{n}"), user, at_minute(minute)).with_action("user_login_failed", Category::SignInFailure)
+    }
+
+    /// A user seen on day 0 (so day 10 is past the 7-day learning period) plus the given failures.
+    fn history(user: &str, failure_minutes: &[i64]) -> Vec<Activity> {
+        let mut all = vec![activity("first", user, at_minute(0))];
+        all.extend(failure_minutes.iter().enumerate().map(|(n, &m)| failure(n, user, m)));
+        all
+    }
+
+    fn run(config: &Config, batches: &[Vec<Activity>]) -> Vec<Alert> {
+        let engine = Engine::from_config(config);
+        let ctx = Context { tenant: "acme".into(), tenant_first_seen: Some(at_minute(0)), ..Default::default() };
+        let mut state = UserState::default();
+        let mut alerts: Vec<Alert> = Vec::new();
+        for batch in batches {
+            let user = batch[0].user_key();
+            for alert in engine.process_user(&user, &mut state, batch, &ctx).alerts {
+                match alerts.iter_mut().find(|a| a.id == alert.id) {
+                    Some(existing) => crate::alert::merge_alert(existing, alert),
+                    None => alerts.push(alert),
+                }
+            }
+        }
+        alerts
+    }
+
+    fn minutes(start: i64, count: usize, step: i64) -> Vec<i64> {
+        (0..count as i64).map(|i| start + i * step).collect()
+    }
+
+    #[test]
+    fn scenarios() {
+        let default = Config::default();
+        let excluded = {
+            let mut c = Config::default();
+            c.detections.multiple_failed_logins.exclude_users = vec!["eve@acme.example".into()];
+            c
+        };
+        let no_learning = {
+            let mut c = Config::default();
+            c.detections.multiple_failed_logins.learning_period = StdDuration::ZERO;
+            c
+        };
+        let u = "eve@acme.example";
+        // (name, config, batches, expected alerts, evidence count of the first)
+        type Case<'a> = (&'a str, &'a Config, Vec<Vec<Activity>>, usize, usize);
+        let cases: Vec<Case> = vec![
+            ("five failures in a minute fire once", &default, vec![history(u, &minutes(10 * DAY, 5, 0))], 1, 5),
+            ("four failures stay below the threshold", &default, vec![history(u, &minutes(10 * DAY, 4, 1))], 0, 0),
+            (
+                "failures spread wider than the window do not",
+                &default,
+                vec![history(u, &minutes(10 * DAY, 8, 11))],
+                0,
+                0,
+            ),
+            (
+                "a long burst is one alert with every failure",
+                &default,
+                vec![history(u, &minutes(10 * DAY, 30, 2))],
+                1,
+                30,
+            ),
+            (
+                "two bursts a day apart are two alerts",
+                &default,
+                vec![history(u, &[&minutes(10 * DAY, 6, 1)[..], &minutes(11 * DAY, 6, 1)[..]].concat())],
+                2,
+                6,
+            ),
+            ("nothing during the learning period", &default, vec![history(u, &minutes(DAY, 10, 0))], 0, 0),
+            ("learning period can be turned off", &no_learning, vec![history(u, &minutes(DAY, 10, 0))], 1, 10),
+            ("excluded users are not alerted on", &excluded, vec![history(u, &minutes(10 * DAY, 10, 0))], 0, 0),
+            (
+                "a burst split over two batches is still one alert",
+                &default,
+                vec![
+                    history(u, &minutes(10 * DAY, 3, 1)),
+                    (3..8).map(|n| failure(n, u, 10 * DAY + n as i64)).collect(),
+                ],
+                1,
+                8,
+            ),
+            (
+                "out-of-order failures count in their place",
+                &default,
+                vec![history(u, &[10 * DAY + 5, 10 * DAY + 1, 10 * DAY + 4, 10 * DAY + 2, 10 * DAY + 3])],
+                1,
+                5,
+            ),
+        ];
+        for (name, config, batches, expected, evidence) in cases {
+            let alerts = run(config, &batches);
+            assert_eq!(alerts.len(), expected, "{name}: {alerts:#?}");
+            if let Some(first) = alerts.first() {
+                assert_eq!(first.activity_ids.len(), evidence, "{name}");
+                assert_eq!(first.policy_id, POLICY_ID);
+                assert_eq!(first.user, u);
+            }
+        }
+    }
+
+    #[test]
+    fn a_redelivered_batch_changes_nothing() {
+        let engine = Engine::from_config(&Config::default());
+        let ctx = Context { tenant: "acme".into(), tenant_first_seen: Some(at_minute(0)), ..Default::default() };
+        let batch = history("eve@acme.example", &minutes(10 * DAY, 6, 0));
+        let mut state = UserState::default();
+        let first = engine.process_user("eve@acme.example", &mut state, &batch, &ctx);
+        let after_first = state.clone();
+        let again = engine.process_user("eve@acme.example", &mut state, &batch, &ctx);
+        assert_eq!((first.alerts.len(), first.processed), (1, 7));
+        assert_eq!((again.alerts.len(), again.processed, again.redelivered), (0, 0, 7));
+        assert_eq!(state, after_first);
+    }
+
+    #[test]
+    fn the_title_says_who_how_often_and_where() {
+        let alerts = run(&Config::default(), &[history("eve@acme.example", &minutes(10 * DAY, 7, 1))]);
+        assert_eq!(alerts[0].title, "Multiple failed sign-ins: eve@acme.example failed 7 times in 6 min (slack)");
+        assert_eq!(alerts[0].evidence["threshold"], 5);
+    }
+}

@@ -1,0 +1,96 @@
+use chrono::Utc;
+use saaswarden_core::{AlertStatus, Resolution, ResolutionKind, Severity};
+use saaswarden_store::{ActivityLog, AlertFilter, AlertStore};
+use serde_json::json;
+
+use crate::cli::{AlertListArgs, AlertsCommand, Global, ResolutionNote, SeverityArg, StatusArg, Verdict};
+use crate::exit;
+use crate::output::{activity_table, alert_table, print_json};
+use crate::settings::open_store;
+
+pub async fn execute(global: &Global, command: AlertsCommand) -> anyhow::Result<u8> {
+    let store = open_store(global.db.as_deref())?;
+    match command {
+        AlertsCommand::List(args) => list(&store, args).await,
+        AlertsCommand::Show { id, json } => show(&store, &id, json).await,
+        AlertsCommand::Resolve { id, verdict, note } => {
+            let kind = match verdict {
+                Verdict::TruePositive => ResolutionKind::TruePositive,
+                Verdict::Benign => ResolutionKind::Benign,
+                Verdict::FalsePositive => ResolutionKind::FalsePositive,
+            };
+            resolve(&store, &id, kind, note).await
+        }
+        AlertsCommand::Dismiss { id, note } => resolve(&store, &id, ResolutionKind::Dismissed, note).await,
+    }
+}
+
+async fn list(store: &impl AlertStore, args: AlertListArgs) -> anyhow::Result<u8> {
+    let filter = AlertFilter {
+        tenant: None,
+        status: args.status.map(|s| match s {
+            StatusArg::Open => AlertStatus::Open,
+            StatusArg::Resolved => AlertStatus::Resolved,
+            StatusArg::Dismissed => AlertStatus::Dismissed,
+        }),
+        policy_id: args.policy,
+        min_severity: args.severity.map(|s| match s {
+            SeverityArg::Informational => Severity::Informational,
+            SeverityArg::Low => Severity::Low,
+            SeverityArg::Medium => Severity::Medium,
+            SeverityArg::High => Severity::High,
+        }),
+        user: args.user,
+        limit: args.limit,
+    };
+    let alerts = store.list(&filter).await?;
+    if args.json {
+        print_json(&alerts)?;
+    } else if alerts.is_empty() {
+        println!("no alerts");
+    } else {
+        print!("{}", alert_table(&alerts));
+    }
+    Ok(exit::OK)
+}
+
+async fn show(store: &(impl AlertStore + ActivityLog), id: &str, json: bool) -> anyhow::Result<u8> {
+    let Some(alert) = store.get(id).await? else {
+        anyhow::bail!("no alert with id `{id}` (list them with `saaswarden alerts list`)");
+    };
+    let history = store.history(id).await?;
+    let evidence = store.get_many(&alert.tenant, &alert.activity_ids).await?;
+    if json {
+        print_json(&json!({ "alert": alert, "history": history, "activities": evidence }))?;
+        return Ok(exit::OK);
+    }
+    println!("{}  [{} / {}]  {}", alert.id, alert.severity, alert.status.as_str(), alert.title);
+    println!("policy:   {}", alert.policy_id);
+    println!("user:     {}", alert.user);
+    println!("apps:     {}", alert.apps.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", "));
+    println!("created:  {}", alert.created_at.to_rfc3339());
+    if !alert.description.is_empty() {
+        println!("\n{}", alert.description);
+    }
+    println!("\nfacts:\n{}", serde_json::to_string_pretty(&alert.evidence)?);
+    for resolution in &history {
+        println!(
+            "\n{:?} by {} at {}{}",
+            resolution.kind,
+            resolution.by,
+            resolution.at.to_rfc3339(),
+            resolution.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
+        );
+    }
+    println!("\nevidence ({} activities):", alert.activity_ids.len());
+    print!("{}", activity_table(&evidence));
+    Ok(exit::OK)
+}
+
+async fn resolve(store: &impl AlertStore, id: &str, kind: ResolutionKind, note: ResolutionNote) -> anyhow::Result<u8> {
+    let by = note.by.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "cli".to_string());
+    let resolution = Resolution { kind, by, at: Utc::now(), comment: note.comment };
+    let alert = store.resolve(id, resolution).await?;
+    println!("{} is now {}", alert.id, alert.status.as_str());
+    Ok(exit::OK)
+}

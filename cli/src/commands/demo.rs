@@ -1,0 +1,164 @@
+//! `saaswarden demo`: a generated tenant through the whole pipeline, on a temporary (or given) store.
+
+use std::collections::BTreeMap;
+
+use saaswarden_app::{ReplayInput, replay};
+use saaswarden_connectors::input::RawEntry;
+use saaswarden_connectors::zendesk::ZendeskUsers;
+use saaswarden_core::detect::Engine;
+use saaswarden_core::directory::{Termination, TerminationStatus};
+use saaswarden_core::{Alert, App, Config};
+use saaswarden_demo::{DEMO_THREAT_LIST, DemoOptions, DemoTenant, DirectoryStatus, Scored, generate};
+use saaswarden_store::{AlertFilter, AlertStore, Directory, SqliteStore};
+
+use crate::cli::{DemoArgs, Global};
+use crate::exit;
+use crate::output::{alert_table, print_json, table};
+use crate::settings::{load_config, load_enricher};
+
+/// The demo's own configuration and the data it names, built into the binary.
+const DEMO_CONFIG: &str = include_str!("demo.toml");
+const DEMO_DATA: [(&str, &[u8]); 4] = [
+    ("GeoIP2-City-Test.mmdb", include_bytes!("../../../data/maxmind-test/GeoIP2-City-Test.mmdb")),
+    ("GeoIP2-Anonymous-IP-Test.mmdb", include_bytes!("../../../data/maxmind-test/GeoIP2-Anonymous-IP-Test.mmdb")),
+    ("GeoLite2-ASN-Test.mmdb", include_bytes!("../../../data/maxmind-test/GeoLite2-ASN-Test.mmdb")),
+    ("threat-intel.txt", DEMO_THREAT_LIST.as_bytes()),
+];
+
+pub async fn execute(global: &Global, args: DemoArgs) -> anyhow::Result<u8> {
+    let options = DemoOptions { seed: args.seed, users: args.users, days: args.days, ..DemoOptions::default() };
+    let mut tenant = generate(&options);
+
+    // The demo leaves nothing behind unless asked to keep its store.
+    let scratch = tempfile::tempdir()?;
+    for (name, bytes) in DEMO_DATA {
+        std::fs::write(scratch.path().join(name), bytes)?;
+    }
+    let demo_config_path = scratch.path().join("demo.toml");
+    std::fs::write(&demo_config_path, DEMO_CONFIG)?;
+    let demo_config = Config::from_toml_str(DEMO_CONFIG, "built-in demo.toml")?;
+    // A user's own file may tune the detections; the demo keeps its tenant and data.
+    let mut config = match global.config.as_deref() {
+        Some(path) => load_config(Some(path))?,
+        None => demo_config.clone(),
+    };
+    config.tenant = tenant.tenant.clone();
+    config.enrichment = demo_config.enrichment;
+    let enricher = load_enricher(&config, Some(&demo_config_path))?;
+
+    let db = global.db.clone().unwrap_or_else(|| scratch.path().join("demo.db"));
+    let store = SqliteStore::open(&db)?;
+    store.import(&config.tenant, &terminations(&tenant)).await?;
+    let engine = Engine::from_config(&config);
+
+    let input = ReplayInput {
+        slack_paths: Vec::new(),
+        zendesk_paths: Vec::new(),
+        entries: entries_of(&mut tenant),
+        zendesk_users: ZendeskUsers::from_json(&tenant.zendesk_users)?,
+    };
+    store.begin_bulk()?;
+    let report = replay(input, &config.tenant, &engine, enricher.as_ref(), &store).await;
+    store.end_bulk()?;
+    let report = report?;
+    super::run::report_rejected(&report);
+
+    let alerts = store.list(&AlertFilter { limit: usize::MAX >> 1, ..Default::default() }).await?;
+    if args.json {
+        print_json(&alerts)?;
+        return Ok(exit::OK);
+    }
+    println!(
+        "Simulated tenant `{}`: {} users over {} days ({} to {}), seed {}.",
+        tenant.tenant,
+        tenant.users.len(),
+        options.days,
+        tenant.start.format("%Y-%m-%d"),
+        tenant.end.format("%Y-%m-%d"),
+        options.seed
+    );
+    println!("{}\n", super::run::describe(&report));
+    print!("{}", detection_counts(&engine, &alerts));
+    println!();
+    print!("{}", planted_summary(&tenant, &alerts));
+    println!("\nAlerts, newest first:");
+    print!("{}", alert_table(&alerts));
+    if global.db.is_some() {
+        println!("\nThe store is kept at {}: try `saaswarden alerts show ID --db {0}`.", db.display());
+    }
+    Ok(exit::OK)
+}
+
+/// What the simulated identity provider says about leavers.
+fn terminations(tenant: &DemoTenant) -> Vec<Termination> {
+    tenant
+        .directory
+        .iter()
+        .map(|entry| Termination {
+            user: entry.email.clone(),
+            status: match entry.status {
+                DirectoryStatus::Deleted => TerminationStatus::Deleted,
+                DirectoryStatus::Disabled => TerminationStatus::Disabled,
+            },
+            since: entry.since,
+            source: "demo directory".to_string(),
+        })
+        .collect()
+}
+
+/// The generated pages as raw entries, each with a location for error messages. Takes the pages: at
+/// about 100,000 entries, copying them would cost more than normalizing them.
+fn entries_of(tenant: &mut DemoTenant) -> Vec<(App, Vec<RawEntry>)> {
+    fn take(app: App, pages: &mut Vec<serde_json::Value>, key: &str) -> Vec<RawEntry> {
+        let mut entries = Vec::new();
+        for (page, mut body) in std::mem::take(pages).into_iter().enumerate() {
+            let Some(serde_json::Value::Array(items)) = body.get_mut(key).map(serde_json::Value::take) else {
+                continue;
+            };
+            entries.extend(
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, value)| RawEntry { location: format!("demo {app} page {page}: {key}[{i}]"), value }),
+            );
+        }
+        entries
+    }
+    vec![
+        (App::Slack, take(App::Slack, &mut tenant.slack_pages, "entries")),
+        (App::Zendesk, take(App::Zendesk, &mut tenant.zendesk_pages, "audit_logs")),
+    ]
+}
+
+fn detection_counts(engine: &Engine, alerts: &[Alert]) -> String {
+    let mut counts: BTreeMap<&str, usize> = engine.policy_ids().into_iter().map(|p| (p, 0)).collect();
+    for alert in alerts {
+        *counts.entry(alert.policy_id.as_str()).or_default() += 1;
+    }
+    let rows: Vec<Vec<String>> = counts.iter().map(|(policy, n)| vec![policy.to_string(), n.to_string()]).collect();
+    table(&["DETECTION", "ALERTS"], &rows)
+}
+
+fn planted_summary(tenant: &DemoTenant, alerts: &[Alert]) -> String {
+    let scored: Scored =
+        tenant.score(alerts.iter().map(|a| (a.policy_id.as_str(), a.user.as_str(), a.activity_ids.as_slice())));
+    let rows: Vec<Vec<String>> = scored
+        .planted
+        .iter()
+        .map(|(attack, found)| {
+            vec![
+                if *found { "found" } else { "MISSED" }.to_string(),
+                attack.policy_id.to_string(),
+                attack.user.clone(),
+                attack.description.clone(),
+            ]
+        })
+        .collect();
+    format!(
+        "Planted attacks: {} of {} found; alerts on benign activity: {}.\n{}",
+        scored.found(),
+        scored.planted.len(),
+        scored.benign_alerts,
+        table(&["RESULT", "DETECTION", "USER", "ATTACK"], &rows)
+    )
+}

@@ -1,0 +1,18 @@
+//! One module per command; each reads its arguments, calls the use cases and prints.
+
+mod activities;
+mod alerts;
+mod demo;
+mod run;
+
+use crate::cli::{Cli, Command};
+
+/// Runs the parsed command and returns its exit code.
+pub async fn execute(cli: Cli) -> anyhow::Result<u8> {
+    match cli.command {
+        Command::Demo(args) => demo::execute(&cli.global, args).await,
+        Command::Run(args) => run::execute(&cli.global, args).await,
+        Command::Alerts(command) => alerts::execute(&cli.global, command).await,
+        Command::Activities(command) => activities::execute(&cli.global, command).await,
+    }
+}

@@ -1,0 +1,85 @@
+use anyhow::Context as _;
+use saaswarden_app::{ReplayInput, RunReport, replay};
+use saaswarden_connectors::zendesk::ZendeskUsers;
+use saaswarden_core::detect::Engine;
+use serde_json::json;
+
+use crate::cli::{Global, RunArgs};
+use crate::exit;
+use crate::output::print_json;
+use crate::settings::{load_config, load_enricher, open_store};
+
+pub async fn execute(global: &Global, args: RunArgs) -> anyhow::Result<u8> {
+    if args.slack_logs.is_empty() && args.zendesk_logs.is_empty() {
+        anyhow::bail!("nothing to replay: give --slack-logs PATH… and/or --zendesk-logs PATH…");
+    }
+    let config = load_config(global.config.as_deref())?;
+    let enricher = load_enricher(&config, global.config.as_deref())?;
+    let zendesk_users = match &args.zendesk_users {
+        Some(path) => read_users(path)?,
+        None => ZendeskUsers::default(),
+    };
+    let store = open_store(global.db.as_deref())?;
+    let engine = Engine::from_config(&config);
+    let input = ReplayInput {
+        slack_paths: args.slack_logs,
+        zendesk_paths: args.zendesk_logs,
+        entries: Vec::new(),
+        zendesk_users,
+    };
+    store.begin_bulk()?;
+    let report = replay(input, &config.tenant, &engine, enricher.as_ref(), &store).await;
+    store.end_bulk()?;
+    let report = report?;
+    report_rejected(&report);
+    if args.json {
+        print_json(&summary(&report))?;
+    } else {
+        println!("{}", describe(&report));
+    }
+    Ok(if report.rejected.is_empty() { exit::OK } else { exit::REJECTED_INPUT })
+}
+
+fn read_users(path: &std::path::Path) -> anyhow::Result<ZendeskUsers> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read Zendesk users {}", path.display()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("Zendesk users {} is not JSON", path.display()))?;
+    ZendeskUsers::from_json(&value).with_context(|| format!("Zendesk users {}", path.display()))
+}
+
+/// Every rejected entry goes to stderr with where it was and why, so nothing is dropped silently.
+pub fn report_rejected(report: &RunReport) {
+    for rejected in &report.rejected {
+        eprintln!("rejected: {rejected}");
+    }
+}
+
+pub fn describe(report: &RunReport) -> String {
+    let d = &report.detection;
+    format!(
+        "read {} entries: {} new activities, {} already stored, {} duplicates in the input, {} rejected; {} alerts raised ({} new)",
+        report.entries_read,
+        d.new_activities,
+        d.activities - d.new_activities,
+        report.duplicates,
+        report.rejected.len(),
+        d.alerts_raised,
+        d.alerts_created
+    )
+}
+
+fn summary(report: &RunReport) -> serde_json::Value {
+    let d = &report.detection;
+    json!({
+        "entries_read": report.entries_read,
+        "activities": d.activities,
+        "new_activities": d.new_activities,
+        "duplicates_in_input": report.duplicates,
+        "rejected": report.rejected.iter().map(|r| json!({
+            "location": r.location, "entry_id": r.entry_id, "reason": r.reason
+        })).collect::<Vec<_>>(),
+        "alerts_raised": d.alerts_raised,
+        "alerts_created": d.alerts_created,
+    })
+}

@@ -1,0 +1,117 @@
+//! Detect one batch of one user's activities: the detector function's whole job.
+//!
+//! Order of writes makes a redelivered or retried batch harmless: activities (idempotent by id) and
+//! alerts (deterministic ids, merged) are written first, the user's state — which remembers the processed
+//! ids — last and conditionally. A crash before the state write means the batch is processed again with
+//! the same result; a concurrent writer means a reload and retry.
+//!
+//! What counts as already processed: an id in the state's recent ids (a redelivery), or an activity that
+//! is both in the audit trail and no newer than the state's last activity (a replay of old logs). An
+//! activity stored by a crashed attempt is newer than the state that attempt failed to save, so it is
+//! processed again.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use saaswarden_core::detect::{Context, Engine, usage_keys};
+use saaswarden_core::enrich::Enricher;
+use saaswarden_store::{ActivityBatch, ActivityLog, AlertStore, Directory, StateStore, StoreError};
+use tracing::{debug, warn};
+
+/// How often a batch is retried after losing a race for the user's state.
+const STATE_RETRIES: usize = 5;
+
+/// How far back "places the tenant's users use" looks.
+const USAGE_DAYS: i64 = 30;
+
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct BatchReport {
+    pub activities: usize,
+    pub new_activities: usize,
+    pub redelivered: usize,
+    pub alerts_raised: usize,
+    pub alerts_created: usize,
+}
+
+impl std::ops::AddAssign for BatchReport {
+    fn add_assign(&mut self, other: Self) {
+        self.activities += other.activities;
+        self.new_activities += other.new_activities;
+        self.redelivered += other.redelivered;
+        self.alerts_raised += other.alerts_raised;
+        self.alerts_created += other.alerts_created;
+    }
+}
+
+pub async fn detect_batch<S>(
+    engine: &Engine,
+    enricher: &dyn Enricher,
+    store: &S,
+    mut batch: ActivityBatch,
+) -> Result<BatchReport, StoreError>
+where
+    S: ActivityLog + StateStore + AlertStore + Directory + Sync,
+{
+    for activity in &mut batch.activities {
+        enricher.enrich(activity);
+    }
+    let Some(earliest) = batch.activities.iter().map(|a| a.occurred_at).min() else {
+        return Ok(BatchReport::default());
+    };
+    let tenant_first_seen = store.note_tenant_activity(&batch.tenant, earliest).await?;
+    // Tenant-wide facts for this batch's places, and the directory's word on this user.
+    let uses = places_used(&batch);
+    let keys: Vec<String> = uses.iter().map(|(key, _, _)| key.clone()).collect();
+    let usage = store.usage(&batch.tenant, &keys, earliest - chrono::Duration::days(USAGE_DAYS)).await?;
+    let termination = store.termination(&batch.tenant, &batch.user).await?;
+    let ctx = Context { tenant: batch.tenant.clone(), tenant_first_seen: Some(tenant_first_seen), usage, termination };
+
+    let ids: Vec<String> = batch.activities.iter().map(|a| a.id.clone()).collect();
+    let stored = store.existing(&batch.tenant, &ids).await?;
+
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut state = store.load_user(&batch.tenant, &batch.user).await?;
+        let last_seen = state.value.last_seen;
+        let fresh: Vec<&saaswarden_core::Activity> = batch
+            .activities
+            .iter()
+            .filter(|a| !(stored.contains(&a.id) && last_seen.is_some_and(|last| a.occurred_at <= last)))
+            .collect();
+        let replayed = batch.activities.len() - fresh.len();
+        let mut outcome = engine.process_user(&batch.user, &mut state.value, fresh.iter().copied(), &ctx);
+        outcome.redelivered += replayed;
+        let new_activities = store.append(&batch.activities).await?;
+        let alerts_created = store.upsert(&outcome.alerts).await?;
+        store.record_usage(&batch.tenant, &uses).await?;
+        match store.save_user(&batch.tenant, &batch.user, &state.value, state.version).await {
+            Ok(()) => {
+                debug!(user = %batch.user, processed = outcome.processed, alerts = outcome.alerts.len(), "batch detected");
+                return Ok(BatchReport {
+                    activities: batch.activities.len(),
+                    new_activities,
+                    redelivered: outcome.redelivered,
+                    alerts_raised: outcome.alerts.len(),
+                    alerts_created,
+                });
+            }
+            Err(StoreError::Conflict { .. }) if attempt < STATE_RETRIES => {
+                warn!(user = %batch.user, attempt, "user state changed concurrently; retrying the batch");
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// The places (IP, country) the batch's user used, each with the latest time.
+fn places_used(batch: &ActivityBatch) -> Vec<(String, String, DateTime<Utc>)> {
+    let mut latest: BTreeMap<String, DateTime<Utc>> = BTreeMap::new();
+    for activity in &batch.activities {
+        for key in usage_keys(activity) {
+            let at = latest.entry(key).or_insert(activity.occurred_at);
+            *at = (*at).max(activity.occurred_at);
+        }
+    }
+    latest.into_iter().map(|(key, at)| (key, batch.user.clone(), at)).collect()
+}

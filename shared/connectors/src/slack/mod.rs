@@ -1,0 +1,7 @@
+//! Slack Enterprise Grid Audit Logs (`GET https://api.slack.com/audit/v1/logs`).
+
+mod actions;
+mod normalize;
+pub mod wire;
+
+pub use normalize::normalize;

@@ -1,0 +1,71 @@
+//! `anonymous_ip`: successful interactive activity from an IP tagged anonymous (Tor, anonymous VPN,
+//! open or residential proxy). An IP that many of the tenant's users use is taken as mis-tagged, and the
+//! organisation's trusted ranges never alert. One alert per user, IP and day; it grows with the activity.
+
+use serde_json::json;
+
+use super::{Context, Detection, Raise, in_learning_period, ip_key};
+use crate::activity::Activity;
+use crate::alert::Alert;
+use crate::config::{AnonymousIpSettings, Common};
+use crate::state::UserState;
+
+pub const POLICY_ID: &str = "anonymous_ip";
+
+pub struct AnonymousIp {
+    settings: AnonymousIpSettings,
+    common: Common,
+}
+
+impl AnonymousIp {
+    pub fn new(settings: AnonymousIpSettings) -> Self {
+        let common = settings.common();
+        AnonymousIp { settings, common }
+    }
+}
+
+impl Detection for AnonymousIp {
+    fn policy_id(&self) -> &'static str {
+        POLICY_ID
+    }
+
+    fn observe(&self, activity: &Activity, user: &str, state: &mut UserState, ctx: &Context, alerts: &mut Vec<Alert>) {
+        let Some(ip) = activity.ip else { return };
+        if !activity.is_interactive_user_activity() {
+            return;
+        }
+        let matched: Vec<&str> =
+            activity.ip_tags.iter().filter(|t| self.settings.tags.contains(t)).map(String::as_str).collect();
+        if matched.is_empty() || activity.ip_tags.iter().any(|t| self.settings.trusted_tags.contains(t)) {
+            return;
+        }
+        let sharers = ctx.users_of(&ip_key(ip));
+        if self.settings.shared_ip_users > 0 && sharers >= self.settings.shared_ip_users {
+            return;
+        }
+        if in_learning_period(&self.common, state, ctx, activity.occurred_at) || !self.common.in_scope(user) {
+            return;
+        }
+        let raise = Raise { ctx, policy_id: POLICY_ID, severity: self.settings.severity, user };
+        let day = activity.occurred_at.date_naive();
+        alerts.push(raise.alert(
+            &format!("{ip}/{day}"),
+            format!("Activity from an anonymous IP: {user} from {ip} ({})", matched.join(", ")),
+            format!(
+                "{user} was active from {ip}, which is tagged {}. Anonymizing networks hide where an attacker is; \
+                 the organisation does not trust this address.",
+                matched.join(", ")
+            ),
+            &[activity],
+            json!({
+                "ip": ip.to_string(),
+                "tags_matched": matched,
+                "ip_tags": activity.ip_tags,
+                "country": activity.country(),
+                "asn_org": activity.asn_org,
+                "tenant_users_on_ip": sharers,
+                "shared_ip_threshold": self.settings.shared_ip_users,
+            }),
+        ));
+    }
+}

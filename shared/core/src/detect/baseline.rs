@@ -1,0 +1,74 @@
+//! "Far above the user's own normal": per-day peaks of a count and their mean and spread.
+
+use std::collections::VecDeque;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// The highest hourly count of each day with any activity, newest last. Days without activity are not
+/// stored; they count as zero in the statistics.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct DailyPeaks {
+    days: VecDeque<(NaiveDate, u32)>,
+}
+
+impl DailyPeaks {
+    /// Raises `day`'s peak to at least `count`.
+    pub fn record(&mut self, day: NaiveDate, count: u32) {
+        match self.days.iter_mut().find(|(d, _)| *d == day) {
+            Some((_, peak)) => *peak = (*peak).max(count),
+            None => {
+                let position = self.days.partition_point(|(d, _)| *d < day);
+                self.days.insert(position, (day, count));
+            }
+        }
+    }
+
+    /// Drops days before `first`.
+    pub fn forget_before(&mut self, first: NaiveDate) {
+        while self.days.front().is_some_and(|(d, _)| *d < first) {
+            self.days.pop_front();
+        }
+    }
+
+    /// Mean and standard deviation of the daily peaks over the days from `first` up to, not including,
+    /// `today`; days without activity count as zero. `None` when that span is empty.
+    pub fn stats(&self, first: NaiveDate, today: NaiveDate) -> Option<(f64, f64)> {
+        let span = (today - first).num_days();
+        if span <= 0 {
+            return None;
+        }
+        let values: Vec<f64> =
+            self.days.iter().filter(|(d, _)| *d >= first && *d < today).map(|(_, c)| f64::from(*c)).collect();
+        let n = span as f64;
+        // A fold from +0.0: an empty `sum` of f64 is -0.0, which would print as "-0.0".
+        let mean = values.iter().fold(0.0, |total, v| total + v) / n;
+        let squares =
+            values.iter().fold(0.0, |total, v| total + (v - mean).powi(2)) + (n - values.len() as f64) * mean * mean;
+        Some((mean, (squares / n).sqrt()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 10, d).expect("valid date")
+    }
+
+    #[test]
+    fn stats_count_quiet_days_as_zero_and_ignore_today() {
+        let mut peaks = DailyPeaks::default();
+        peaks.record(day(2), 4);
+        peaks.record(day(2), 2);
+        peaks.record(day(4), 4);
+        peaks.record(day(10), 50);
+        // Days 1..=4: peaks 0, 4, 0, 4 → mean 2, deviation 2.
+        assert_eq!(peaks.stats(day(1), day(5)), Some((2.0, 2.0)));
+        assert_eq!(peaks.stats(day(5), day(5)), None);
+        peaks.forget_before(day(3));
+        assert_eq!(peaks.stats(day(1), day(5)), Some((1.0, 1.7320508075688772)));
+    }
+}

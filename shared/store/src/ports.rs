@@ -1,0 +1,159 @@
+//! The ports: what the use cases need from storage and queues, independent of where it lives.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::IpAddr;
+
+use chrono::{DateTime, Utc};
+use saaswarden_core::directory::Termination;
+use saaswarden_core::{Activity, Alert, AlertStatus, App, Resolution, Severity, UserState};
+use serde::{Deserialize, Serialize};
+
+use crate::error::StoreError;
+
+/// A value with the version it was read at, for conditional writes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Versioned<T> {
+    pub value: T,
+    /// 0 when the record did not exist yet.
+    pub version: u64,
+}
+
+/// Activities of one user (the queue's message group), in any order; detection sorts them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ActivityBatch {
+    pub tenant: String,
+    /// The user key (`Activity::user_key`): one consumer at a time per user keeps their state consistent.
+    pub user: String,
+    pub activities: Vec<Activity>,
+}
+
+impl ActivityBatch {
+    /// The queue's message group: tenant and user.
+    pub fn group_id(&self) -> String {
+        format!("{}#{}", self.tenant, self.user)
+    }
+}
+
+/// The searchable audit trail.
+pub trait ActivityLog {
+    /// Stores activities, ignoring ids already stored. Returns how many were new.
+    fn append(&self, activities: &[Activity]) -> impl Future<Output = Result<usize, StoreError>> + Send;
+
+    /// Which of `ids` (of one tenant) are already stored.
+    fn existing(
+        &self,
+        tenant: &str,
+        ids: &[String],
+    ) -> impl Future<Output = Result<std::collections::HashSet<String>, StoreError>> + Send;
+
+    /// The stored activities among `ids` (of one tenant), in the order of `ids`; unknown ids are left out.
+    fn get_many(&self, tenant: &str, ids: &[String]) -> impl Future<Output = Result<Vec<Activity>, StoreError>> + Send;
+
+    /// Activities matching every given criterion, oldest first, at most `query.limit`.
+    fn search(&self, query: &ActivityQuery) -> impl Future<Output = Result<Vec<Activity>, StoreError>> + Send;
+}
+
+/// Search criteria for the audit trail; `None` matches anything.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ActivityQuery {
+    pub tenant: Option<String>,
+    /// An email (case-insensitive) or an app's user id.
+    pub user: Option<String>,
+    pub ip: Option<IpAddr>,
+    pub country: Option<String>,
+    pub app: Option<App>,
+    pub action: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    pub limit: usize,
+}
+
+/// Detector state, written conditionally on its version.
+pub trait StateStore {
+    fn load_user(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<Versioned<UserState>, StoreError>> + Send;
+
+    /// Saves `state` if the stored version is still `expected_version`; otherwise [`StoreError::Conflict`].
+    fn save_user(
+        &self,
+        tenant: &str,
+        user: &str,
+        state: &UserState,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// How many distinct users used each place (`ip:…`, `country:…`) since `since`.
+    fn usage(
+        &self,
+        tenant: &str,
+        keys: &[String],
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<HashMap<String, u32>, StoreError>> + Send;
+
+    /// Records that `user` used each place at the given time. Idempotent: the same use twice counts once.
+    fn record_usage(
+        &self,
+        tenant: &str,
+        uses: &[(String, String, DateTime<Utc>)],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records that the tenant had activity at `at` and returns the tenant's first activity time so far.
+    fn note_tenant_activity(
+        &self,
+        tenant: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send;
+}
+
+/// What the identity provider says about terminated accounts.
+pub trait Directory {
+    /// The termination on record for `user` (lower-cased email or UPN), if any.
+    fn termination(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<Option<Termination>, StoreError>> + Send;
+
+    /// Adds or replaces terminations. Returns how many records changed.
+    fn import(&self, tenant: &str, records: &[Termination]) -> impl Future<Output = Result<usize, StoreError>> + Send;
+
+    /// Every termination on record, by user.
+    fn terminations(&self, tenant: &str) -> impl Future<Output = Result<Vec<Termination>, StoreError>> + Send;
+}
+
+/// Alerts and their resolution workflow.
+pub trait AlertStore {
+    /// Creates alerts, or folds a newer version into an existing one with the same id
+    /// (`saaswarden_core::alert::merge_alert`). Returns how many were created.
+    fn upsert(&self, alerts: &[Alert]) -> impl Future<Output = Result<usize, StoreError>> + Send;
+
+    fn get(&self, id: &str) -> impl Future<Output = Result<Option<Alert>, StoreError>> + Send;
+
+    /// Newest first.
+    fn list(&self, filter: &AlertFilter) -> impl Future<Output = Result<Vec<Alert>, StoreError>> + Send;
+
+    /// Resolves or dismisses an alert and records the change in its history.
+    fn resolve(&self, id: &str, resolution: Resolution) -> impl Future<Output = Result<Alert, StoreError>> + Send;
+
+    /// Every resolution the alert went through, oldest first.
+    fn history(&self, id: &str) -> impl Future<Output = Result<Vec<Resolution>, StoreError>> + Send;
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AlertFilter {
+    pub tenant: Option<String>,
+    pub status: Option<AlertStatus>,
+    pub policy_id: Option<String>,
+    pub min_severity: Option<Severity>,
+    pub user: Option<String>,
+    pub limit: usize,
+}
+
+/// Where collectors hand activities to detection.
+pub trait ActivityQueue {
+    fn send(&self, batches: Vec<ActivityBatch>) -> impl Future<Output = Result<(), StoreError>> + Send;
+}

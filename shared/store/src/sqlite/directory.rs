@@ -1,0 +1,88 @@
+use std::future::Future;
+
+use rusqlite::{OptionalExtension, params};
+use saaswarden_core::directory::{Termination, TerminationStatus};
+
+use super::{SqliteStore, done, from_micros, to_micros};
+use crate::error::StoreError;
+use crate::ports::Directory;
+
+fn row_to_termination(user: String, status: String, since: i64, source: String) -> Result<Termination, StoreError> {
+    let status: TerminationStatus =
+        status.parse().map_err(|e: String| StoreError::Invalid(format!("directory record of {user}: {e}")))?;
+    Ok(Termination { user, status, since: from_micros(since), source })
+}
+
+impl SqliteStore {
+    fn termination_sync(&self, tenant: &str, user: &str) -> Result<Option<Termination>, StoreError> {
+        let conn = self.conn()?;
+        let row: Option<(String, String, i64, String)> = conn
+            .query_row(
+                "SELECT user_key, status, since, source FROM directory WHERE tenant = ?1 AND user_key = ?2",
+                params![tenant, user.to_lowercase()],
+                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
+            )
+            .optional()
+            .map_err(StoreError::sqlite("read directory"))?;
+        row.map(|(u, status, since, source)| row_to_termination(u, status, since, source)).transpose()
+    }
+
+    fn import_sync(&self, tenant: &str, records: &[Termination]) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.savepoint().map_err(StoreError::sqlite("begin directory import"))?;
+        let mut changed = 0;
+        for record in records {
+            changed += tx
+                .execute(
+                    "INSERT INTO directory (tenant, user_key, status, since, source) VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (tenant, user_key) DO UPDATE SET status = excluded.status, since = excluded.since,
+                         source = excluded.source
+                     WHERE status != excluded.status OR since != excluded.since OR source != excluded.source",
+                    params![
+                        tenant,
+                        record.user.to_lowercase(),
+                        record.status.as_str(),
+                        to_micros(record.since),
+                        record.source
+                    ],
+                )
+                .map_err(StoreError::sqlite("write directory"))?;
+        }
+        tx.commit().map_err(StoreError::sqlite("commit directory import"))?;
+        Ok(changed)
+    }
+
+    fn terminations_sync(&self, tenant: &str) -> Result<Vec<Termination>, StoreError> {
+        let conn = self.conn()?;
+        let mut statement = conn
+            .prepare("SELECT user_key, status, since, source FROM directory WHERE tenant = ?1 ORDER BY user_key")
+            .map_err(StoreError::sqlite("prepare directory list"))?;
+        let rows = statement
+            .query_map([tenant], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)))
+            .map_err(StoreError::sqlite("list directory"))?;
+        let mut all = Vec::new();
+        for row in rows {
+            let (u, status, since, source) = row.map_err(StoreError::sqlite("read directory row"))?;
+            all.push(row_to_termination(u, status, since, source)?);
+        }
+        Ok(all)
+    }
+}
+
+impl Directory for SqliteStore {
+    fn termination(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<Option<Termination>, StoreError>> + Send {
+        done(self.termination_sync(tenant, user))
+    }
+
+    fn import(&self, tenant: &str, records: &[Termination]) -> impl Future<Output = Result<usize, StoreError>> + Send {
+        done(self.import_sync(tenant, records))
+    }
+
+    fn terminations(&self, tenant: &str) -> impl Future<Output = Result<Vec<Termination>, StoreError>> + Send {
+        done(self.terminations_sync(tenant))
+    }
+}

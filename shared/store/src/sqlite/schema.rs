@@ -1,0 +1,96 @@
+//! The schema, versioned with SQLite's `user_version` so older files are migrated in place.
+
+use rusqlite::Connection;
+
+/// Each entry moves the schema from version `index` to `index + 1`.
+const MIGRATIONS: &[&str] = &[
+    r#"
+CREATE TABLE activities (
+    tenant      TEXT NOT NULL,
+    id          TEXT NOT NULL,
+    app         TEXT NOT NULL,
+    user_key    TEXT NOT NULL,
+    actor_id    TEXT,
+    occurred_at INTEGER NOT NULL,
+    action      TEXT NOT NULL,
+    ip          TEXT,
+    country     TEXT,
+    body        TEXT NOT NULL
+);
+-- A rowid table: rows carry the raw entry (kilobytes), which WITHOUT ROWID tables store badly.
+CREATE UNIQUE INDEX activities_by_id ON activities (tenant, id);
+CREATE INDEX activities_by_user ON activities (tenant, user_key, occurred_at);
+CREATE INDEX activities_by_ip ON activities (tenant, ip, occurred_at);
+CREATE INDEX activities_by_time ON activities (tenant, occurred_at);
+
+CREATE TABLE alerts (
+    id          TEXT PRIMARY KEY,
+    tenant      TEXT NOT NULL,
+    policy_id   TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    severity    INTEGER NOT NULL,
+    user_key    TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    body        TEXT NOT NULL
+);
+CREATE INDEX alerts_by_time ON alerts (tenant, created_at);
+
+CREATE TABLE alert_history (
+    alert_id    TEXT NOT NULL REFERENCES alerts (id),
+    seq         INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (alert_id, seq)
+);
+
+CREATE TABLE user_state (
+    tenant      TEXT NOT NULL,
+    user_key    TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (tenant, user_key)
+);
+
+CREATE TABLE tenants (
+    tenant      TEXT PRIMARY KEY,
+    first_seen  INTEGER NOT NULL
+);
+"#,
+    r#"
+CREATE TABLE usage (
+    tenant      TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    user_key    TEXT NOT NULL,
+    last_seen   INTEGER NOT NULL,
+    PRIMARY KEY (tenant, key, user_key)
+) WITHOUT ROWID;
+
+CREATE TABLE directory (
+    tenant      TEXT NOT NULL,
+    user_key    TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    since       INTEGER NOT NULL,
+    source      TEXT NOT NULL,
+    PRIMARY KEY (tenant, user_key)
+);
+"#,
+];
+
+pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    // A replay touches the activity indexes and every user's state: with SQLite's 2 MB default cache it
+    // spends its time re-reading and spilling pages. 64 MB of cache and memory-mapped reads keep it in RAM.
+    conn.pragma_update(None, "cache_size", -65_536)?;
+    conn.pragma_update(None, "mmap_size", 268_435_456)?;
+    conn.pragma_update(None, "temp_store", "MEMORY")?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    let current: i64 = conn.pragma_query_value(None, "user_version", |row| row.get(0))?;
+    for (version, migration) in (0_i64..).zip(MIGRATIONS).skip(usize::try_from(current).unwrap_or(0)) {
+        let tx = conn.unchecked_transaction()?;
+        tx.execute_batch(migration)?;
+        tx.pragma_update(None, "user_version", version + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Runs every check and test of the project, installing what they need first. The README's test command
+# and CI (.ci/run) both call this script; it must pass on a fresh clone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "toolchain"
+cargo --version
+rustup component list --installed 2>/dev/null | grep -qE '^(rustfmt|clippy)' || rustup component add rustfmt clippy
+
+step "format"
+cargo fmt --all -- --check
+
+step "lint"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+
+step "tests"
+cargo test --workspace --locked
+
+step "policies and demo smoke test"
+cargo run --quiet --locked -p saaswarden-cli -- demo --users 60 --days 21 >/dev/null
+echo "demo ran"
