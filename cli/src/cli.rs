@@ -38,6 +38,39 @@ pub enum Command {
     /// Search the audit trail.
     #[command(subcommand)]
     Activities(ActivitiesCommand),
+    /// Validate and test custom activity policies.
+    #[command(subcommand)]
+    Policies(PoliciesCommand),
+    /// Terminated identities, for the terminated_user detection.
+    #[command(subcommand)]
+    Directory(DirectoryCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PoliciesCommand {
+    /// Check policy files (or folders of them); every error with file, line and field.
+    Validate {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Run the inline tests of policy files (or folders of them).
+    Test {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DirectoryCommand {
+    /// Import deleted or disabled identities from a CSV (email,status,since) or JSON file.
+    Import { file: PathBuf },
+    /// List the identities on record as terminated.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -54,6 +87,9 @@ pub struct DemoArgs {
     /// Print alerts as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Exit with code 4 unless every planted attack is found and no benign activity raised an alert.
+    #[arg(long)]
+    pub check: bool,
 }
 
 #[derive(Debug, Args)]

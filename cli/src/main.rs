@@ -22,6 +22,8 @@ pub mod exit {
     pub const USAGE: u8 = 2;
     /// The run completed but some input entries were rejected; each was reported on stderr.
     pub const REJECTED_INPUT: u8 = 3;
+    /// `demo --check`: a planted attack was missed or benign activity raised an alert.
+    pub const CHECK_FAILED: u8 = 4;
 }
 
 fn main() -> ExitCode {

@@ -6,6 +6,7 @@ use anyhow::Context as _;
 use saaswarden_core::Config;
 use saaswarden_core::enrich::{Enricher, NoEnrichment};
 use saaswarden_enrich::IpIntel;
+use saaswarden_policy::{Groups, PolicySet};
 use saaswarden_store::SqliteStore;
 
 /// The default store next to where the command runs.
@@ -36,6 +37,29 @@ pub fn load_enricher(config: &Config, config_path: Option<&Path>) -> anyhow::Res
     let origin = config_path.map_or_else(|| "configuration".to_string(), |p| p.display().to_string());
     let intel = IpIntel::load(e, &base).with_context(|| format!("{origin}: enrichment"))?;
     Ok(Box::new(intel))
+}
+
+/// The configuration's user groups, in the form policies use.
+pub fn groups(config: &Config) -> anyhow::Result<Groups> {
+    Ok(Groups::from_members(
+        config.groups.iter().map(|(name, members)| (name.as_str(), members.iter().map(String::as_str))),
+    )?)
+}
+
+/// The custom policies the configuration names (relative to its folder), compiled; every error reported.
+pub fn load_policies(config: &Config, config_path: Option<&Path>) -> anyhow::Result<Option<PolicySet>> {
+    if config.policies.is_empty() {
+        return Ok(None);
+    }
+    let base = config_path.and_then(Path::parent).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let paths: Vec<PathBuf> = config.policies.iter().map(|p| base.join(p)).collect();
+    PolicySet::load(&paths, &groups(config)?).map(Some).map_err(policy_errors)
+}
+
+/// Every policy error on its own line, under one heading.
+pub fn policy_errors(errors: Vec<saaswarden_policy::PolicyError>) -> anyhow::Error {
+    let lines: Vec<String> = errors.iter().map(|e| format!("  {e}")).collect();
+    anyhow::anyhow!("{} policy error(s):\n{}", errors.len(), lines.join("\n"))
 }
 
 pub fn open_store(db: Option<&Path>) -> anyhow::Result<SqliteStore> {

@@ -66,13 +66,33 @@ fn alerts_json(db: &str) -> Vec<Value> {
 }
 
 #[test]
-fn demo_prints_a_readable_alert_table() {
-    let out = saaswarden(&["demo", "--users", "60", "--days", "21"]);
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", text(&out.stderr));
+fn demo_finds_every_planted_attack_with_every_detection_and_nothing_on_benign_traffic() {
+    // The full default tenant: 240 users, 35 days, every kind of planted attack.
+    let out = saaswarden(&["demo", "--check"]);
     let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "--check failed; stdout: {stdout}\nstderr: {}", text(&out.stderr));
+    assert!(stdout.contains("Planted attacks: 10 of 10 found; alerts on benign activity: 0."), "{stdout}");
+    for policy in [
+        "anonymous_ip",
+        "infrequent_country",
+        "suspicious_ip",
+        "impossible_travel",
+        "terminated_user",
+        "multiple_failed_logins",
+        "unusual_admin_activity",
+        "unusual_impersonated_activity",
+    ] {
+        let count = stdout
+            .lines()
+            .find_map(|line| line.strip_prefix(policy).filter(|rest| rest.starts_with(' ')))
+            .and_then(|rest| rest.trim().parse::<u32>().ok());
+        assert!(count.is_some_and(|n| n >= 1), "{policy}: per-detection count {count:?} in\n{stdout}");
+    }
     assert!(stdout.contains("ID") && stdout.contains("SEVERITY") && stdout.contains("TITLE"), "{stdout}");
-    assert!(stdout.contains("multiple_failed_logins"), "{stdout}");
-    assert!(stdout.contains("Planted attacks:"), "{stdout}");
+    assert!(
+        stdout.contains("Impossible travel: kofi.khan@acme.example from San Diego, US to Changchun, CN"),
+        "{stdout}"
+    );
 }
 
 #[test]
@@ -220,4 +240,180 @@ fn run_without_inputs_is_an_error() {
     let out = saaswarden(&["run", "--db", "/nonexistent/never.db"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("nothing to replay"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn directory_import_feeds_the_terminated_user_detection() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("d.db").display().to_string();
+    let csv = dir.path().join("leavers.csv");
+    std::fs::write(
+        &csv,
+        "email,status,since\nDave.Okafor@acme.example,disabled,2026-10-13\nnobody@acme.example,fired,2026-10-13\n",
+    )
+    .expect("write csv");
+    let out = saaswarden(&["directory", "import", &csv.display().to_string(), "--db", &db]);
+    assert_eq!(out.status.code(), Some(3), "one bad row: {}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("leavers.csv: line 3 (id nobody@acme.example)"), "{}", text(&out.stderr));
+    let listed = text(&saaswarden(&["directory", "list", "--db", &db]).stdout);
+    assert!(listed.contains("dave.okafor@acme.example") && listed.contains("disabled"), "{listed}");
+
+    let out = saaswarden(&["run", "--db", &db, "--slack-logs", &fixture("slack/page1.json").display().to_string()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let terminated: Vec<Value> = alerts_json(&db).into_iter().filter(|a| a["policy_id"] == "terminated_user").collect();
+    assert_eq!(terminated.len(), 1, "{terminated:#?}");
+    assert_eq!(terminated[0]["user"], "dave.okafor@acme.example");
+    assert_eq!(terminated[0]["evidence"]["status"], "disabled");
+}
+
+/// A configuration that names the repository's MaxMind test databases, a threat list and a corporate range.
+fn enrichment_config(dir: &Path, city_db: &str) -> PathBuf {
+    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/maxmind-test");
+    std::fs::write(dir.join("threats.txt"), "# demo feed\n175.16.199.0/24\n").expect("write list");
+    let text = format!(
+        "tenant = \"acme\"\n[enrichment]\ncity_db = \"{city_db}\"\nanonymous_db = \"{}\"\n\
+         [[enrichment.lists]]\npath = \"threats.txt\"\ntag = \"suspicious\"\n\
+         [[enrichment.ranges]]\ntag = \"corporate\"\ncidrs = [\"216.160.83.56/29\"]\n",
+        data.join("GeoIP2-Anonymous-IP-Test.mmdb").display()
+    );
+    let path = dir.join("enrich.toml");
+    std::fs::write(&path, text).expect("write config");
+    path
+}
+
+#[test]
+fn run_uses_the_users_own_databases_lists_and_ranges() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let city = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/maxmind-test/GeoIP2-City-Test.mmdb");
+    let config = enrichment_config(dir.path(), &city.display().to_string());
+    let db = dir.path().join("e.db").display().to_string();
+    let out = saaswarden(&[
+        "run",
+        "--config",
+        &config.display().to_string(),
+        "--db",
+        &db,
+        "--slack-logs",
+        &fixture("slack/page1.json").display().to_string(),
+        &fixture("slack/page2.json").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let found = saaswarden(&["activities", "search", "--country", "CN", "--json", "--db", &db]);
+    let found: Vec<Value> = serde_json::from_slice(&found.stdout).expect("JSON");
+    assert!(found.len() >= 7, "Carol's Changchun activity is located: {found:#?}");
+    assert!(found.iter().all(|a| a["geo"]["city"] == "Changchun" && a["ip_tags"][0] == "suspicious"), "{found:#?}");
+    let alice = saaswarden(&["activities", "search", "--ip", "216.160.83.56", "--json", "--db", &db]);
+    let alice: Vec<Value> = serde_json::from_slice(&alice.stdout).expect("JSON");
+    assert!(!alice.is_empty() && alice.iter().all(|a| a["ip_tags"] == serde_json::json!(["corporate"])), "{alice:#?}");
+    let suspicious: Vec<Value> = alerts_json(&db).into_iter().filter(|a| a["policy_id"] == "suspicious_ip").collect();
+    assert_eq!(suspicious.len(), 1, "one alert per user, IP and day: {suspicious:#?}");
+}
+
+#[test]
+fn a_missing_or_corrupt_database_is_an_error_naming_the_file() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let corrupt = dir.path().join("corrupt-city.mmdb");
+    std::fs::write(&corrupt, b"definitely not a MaxMind database").expect("write");
+    for (city_db, named) in
+        [("no-such-city.mmdb", "no-such-city.mmdb"), (corrupt.to_str().expect("utf-8"), "corrupt-city.mmdb")]
+    {
+        let config = enrichment_config(dir.path(), city_db);
+        let db = dir.path().join("x.db");
+        let out = saaswarden(&[
+            "run",
+            "--config",
+            &config.display().to_string(),
+            "--db",
+            &db.display().to_string(),
+            "--slack-logs",
+            &fixture("slack/page1.json").display().to_string(),
+        ]);
+        assert_eq!(out.status.code(), Some(1));
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(named) && stderr.contains("enrichment.city_db"), "{stderr}");
+        assert!(!db.exists(), "nothing is written when the enrichment cannot load");
+    }
+}
+
+#[test]
+fn the_example_configuration_loads_with_its_databases() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/saaswarden.example.toml");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("ex.db").display().to_string();
+    let out = saaswarden(&[
+        "run",
+        "--config",
+        &example.display().to_string(),
+        "--db",
+        &db,
+        "--slack-logs",
+        &fixture("slack/page1.json").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let located = saaswarden(&["activities", "search", "--country", "SE", "--json", "--db", &db]);
+    let located: Vec<Value> = serde_json::from_slice(&located.stdout).expect("JSON");
+    assert!(!located.is_empty(), "the example's city database locates Bob's Swedish activity");
+}
+
+#[test]
+fn policies_test_runs_every_inline_test_of_the_starter_pack() {
+    let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    let out = saaswarden(&["policies", "test", &pack.display().to_string()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", text(&out.stderr));
+    let summary = stdout.lines().last().unwrap_or_default();
+    let passed: usize = summary
+        .strip_prefix("policies: ")
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    assert!(passed >= 50 && summary.ends_with(" 0 failed"), "{summary}");
+    let out = saaswarden(&["policies", "validate", &pack.display().to_string()]);
+    assert_eq!(out.status.code(), Some(0));
+    let count: usize = text(&out.stdout).split(' ').next().and_then(|n| n.parse().ok()).unwrap_or(0);
+    assert!(count >= 25, "{}", text(&out.stdout));
+}
+
+#[test]
+fn policies_validate_reports_every_error_with_file_line_and_field() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bad = dir.path().join("bad.yaml");
+    std::fs::write(
+        &bad,
+        "id: bad_policy\nname: Bad\nseverity: high\nfilter:\n  all:\n    - { field: action, op: startswith, value: a }\n    - { field: ip, op: cidr, value: 10.0.0.0/33 }\nalert:\n  title: x\n",
+    )
+    .expect("write");
+    let out = saaswarden(&["policies", "validate", &bad.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("bad.yaml:6: filter.all[0].op: unknown operator `startswith`"), "{stderr}");
+    assert!(stderr.contains("bad.yaml:7: filter.all[1].value"), "{stderr}");
+    let out = saaswarden(&["policies", "test", &bad.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1), "an invalid policy cannot be tested");
+}
+
+#[test]
+fn run_raises_alerts_from_the_configured_custom_policies() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    let config = dir.path().join("with-policies.toml");
+    std::fs::write(&config, format!("tenant = \"acme\"\npolicies = [{:?}]\n", pack.display().to_string()))
+        .expect("write config");
+    let db = dir.path().join("p.db").display().to_string();
+    let out = saaswarden(&[
+        "run",
+        "--config",
+        &config.display().to_string(),
+        "--db",
+        &db,
+        "--slack-logs",
+        &fixture("slack/page1.json").display().to_string(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let granted: Vec<Value> =
+        alerts_json(&db).into_iter().filter(|a| a["policy_id"] == "slack_admin_role_granted").collect();
+    assert_eq!(granted.len(), 1, "{granted:#?}");
+    for field in ["id", "title", "severity", "status", "user", "apps", "created_at", "activity_ids", "evidence"] {
+        assert!(granted[0].get(field).is_some(), "custom policy alerts carry `{field}`");
+    }
 }

@@ -1,6 +1,6 @@
 //! Replaying exported audit logs through the whole local pipeline.
 
-use saaswarden_app::{ReplayInput, RunReport, replay};
+use saaswarden_app::{Detectors, ReplayInput, RunReport, replay};
 use saaswarden_core::detect::Engine;
 use saaswarden_core::enrich::NoEnrichment;
 use saaswarden_core::{Activity, Alert};
@@ -20,7 +20,8 @@ fn every_form() -> ReplayInput {
 async fn run(store: &SqliteStore, input: ReplayInput) -> RunReport {
     let config = config_without_learning();
     let engine = Engine::from_config(&config);
-    replay(input, &config.tenant, &engine, &NoEnrichment, store).await.expect("replay")
+    let detectors = Detectors { engine: &engine, policies: None, enricher: &NoEnrichment };
+    replay(input, &config.tenant, &detectors, store).await.expect("replay")
 }
 
 async fn snapshot(store: &SqliteStore) -> (Vec<Activity>, Vec<Alert>) {
@@ -93,9 +94,8 @@ async fn a_missing_input_path_is_an_error_naming_it() {
     let (_dir, store) = fresh_store();
     let input = ReplayInput { slack_paths: vec![fixture("slack/no-such-file.json")], ..Default::default() };
     let config = config_without_learning();
-    let error = replay(input, "acme", &Engine::from_config(&config), &NoEnrichment, &store)
-        .await
-        .expect_err("missing file")
-        .to_string();
+    let engine = Engine::from_config(&config);
+    let detectors = Detectors { engine: &engine, policies: None, enricher: &NoEnrichment };
+    let error = replay(input, "acme", &detectors, &store).await.expect_err("missing file").to_string();
     assert!(error.contains("no-such-file.json"), "{error}");
 }

@@ -3,6 +3,8 @@
 mod activities;
 mod alerts;
 mod demo;
+mod directory;
+mod policies;
 mod run;
 
 use crate::cli::{Cli, Command};
@@ -14,5 +16,7 @@ pub async fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Run(args) => run::execute(&cli.global, args).await,
         Command::Alerts(command) => alerts::execute(&cli.global, command).await,
         Command::Activities(command) => activities::execute(&cli.global, command).await,
+        Command::Directory(command) => directory::execute(&cli.global, command).await,
+        Command::Policies(command) => policies::execute(&cli.global, command),
     }
 }

@@ -1,5 +1,5 @@
 use anyhow::Context as _;
-use saaswarden_app::{ReplayInput, RunReport, replay};
+use saaswarden_app::{Detectors, ReplayInput, RunReport, replay};
 use saaswarden_connectors::zendesk::ZendeskUsers;
 use saaswarden_core::detect::Engine;
 use serde_json::json;
@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::cli::{Global, RunArgs};
 use crate::exit;
 use crate::output::print_json;
-use crate::settings::{load_config, load_enricher, open_store};
+use crate::settings::{load_config, load_enricher, load_policies, open_store};
 
 pub async fn execute(global: &Global, args: RunArgs) -> anyhow::Result<u8> {
     if args.slack_logs.is_empty() && args.zendesk_logs.is_empty() {
@@ -15,6 +15,7 @@ pub async fn execute(global: &Global, args: RunArgs) -> anyhow::Result<u8> {
     }
     let config = load_config(global.config.as_deref())?;
     let enricher = load_enricher(&config, global.config.as_deref())?;
+    let policies = load_policies(&config, global.config.as_deref())?;
     let zendesk_users = match &args.zendesk_users {
         Some(path) => read_users(path)?,
         None => ZendeskUsers::default(),
@@ -28,7 +29,8 @@ pub async fn execute(global: &Global, args: RunArgs) -> anyhow::Result<u8> {
         zendesk_users,
     };
     store.begin_bulk()?;
-    let report = replay(input, &config.tenant, &engine, enricher.as_ref(), &store).await;
+    let detectors = Detectors { engine: &engine, policies: policies.as_ref(), enricher: enricher.as_ref() };
+    let report = replay(input, &config.tenant, &detectors, &store).await;
     store.end_bulk()?;
     let report = report?;
     report_rejected(&report);

@@ -15,6 +15,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use saaswarden_core::detect::{Context, Engine, usage_keys};
 use saaswarden_core::enrich::Enricher;
+use saaswarden_core::{Activity, Alert};
+use saaswarden_policy::{Evaluator, EvaluatorState, PolicySet};
 use saaswarden_store::{ActivityBatch, ActivityLog, AlertStore, Directory, StateStore, StoreError};
 use tracing::{debug, warn};
 
@@ -23,6 +25,17 @@ const STATE_RETRIES: usize = 5;
 
 /// How far back "places the tenant's users use" looks.
 const USAGE_DAYS: i64 = 30;
+
+/// The tenant-state record holding the custom policies' counters.
+const POLICY_STATE: &str = "policies";
+
+/// Everything that turns activities into alerts, built once per process.
+pub struct Detectors<'a> {
+    pub engine: &'a Engine,
+    /// Custom activity policies; `None` or empty when there are none.
+    pub policies: Option<&'a PolicySet>,
+    pub enricher: &'a dyn Enricher,
+}
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct BatchReport {
@@ -44,16 +57,16 @@ impl std::ops::AddAssign for BatchReport {
 }
 
 pub async fn detect_batch<S>(
-    engine: &Engine,
-    enricher: &dyn Enricher,
+    detectors: &Detectors<'_>,
     store: &S,
     mut batch: ActivityBatch,
 ) -> Result<BatchReport, StoreError>
 where
     S: ActivityLog + StateStore + AlertStore + Directory + Sync,
 {
+    let engine = detectors.engine;
     for activity in &mut batch.activities {
-        enricher.enrich(activity);
+        detectors.enricher.enrich(activity);
     }
     let Some(earliest) = batch.activities.iter().map(|a| a.occurred_at).min() else {
         return Ok(BatchReport::default());
@@ -68,6 +81,22 @@ where
 
     let ids: Vec<String> = batch.activities.iter().map(|a| a.id.clone()).collect();
     let stored = store.existing(&batch.tenant, &ids).await?;
+
+    // Custom policies count across users (per IP, per tenant), so their counters live in a tenant record,
+    // evaluated once per batch before the user's state is committed.
+    let mut policy_report = BatchReport::default();
+    if let Some(set) = detectors.policies.filter(|set| !set.is_empty()) {
+        let last_seen = store.load_user(&batch.tenant, &batch.user).await?.value.last_seen;
+        let mut fresh: Vec<&Activity> = batch
+            .activities
+            .iter()
+            .filter(|a| !(stored.contains(&a.id) && last_seen.is_some_and(|last| a.occurred_at <= last)))
+            .collect();
+        fresh.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at).then_with(|| a.id.cmp(&b.id)));
+        let alerts = evaluate_policies(set, store, &batch.tenant, &batch.user, &fresh).await?;
+        policy_report.alerts_raised = alerts.len();
+        policy_report.alerts_created = store.upsert(&alerts).await?;
+    }
 
     let mut attempt = 0;
     loop {
@@ -92,12 +121,54 @@ where
                     activities: batch.activities.len(),
                     new_activities,
                     redelivered: outcome.redelivered,
-                    alerts_raised: outcome.alerts.len(),
-                    alerts_created,
+                    alerts_raised: outcome.alerts.len() + policy_report.alerts_raised,
+                    alerts_created: alerts_created + policy_report.alerts_created,
                 });
             }
             Err(StoreError::Conflict { .. }) if attempt < STATE_RETRIES => {
                 warn!(user = %batch.user, attempt, "user state changed concurrently; retrying the batch");
+            }
+            Err(error) => return Err(error),
+        }
+    }
+}
+
+/// Runs the custom policies over the batch's new activities against the tenant's policy counters, saving
+/// them conditionally (a concurrent batch of the same tenant means a reload and a retry).
+async fn evaluate_policies<S: StateStore + Sync>(
+    set: &PolicySet,
+    store: &S,
+    tenant: &str,
+    user: &str,
+    activities: &[&Activity],
+) -> Result<Vec<Alert>, StoreError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let saved = store.load_tenant_state(tenant, POLICY_STATE).await?;
+        let state: EvaluatorState = if saved.value.is_null() {
+            EvaluatorState::default()
+        } else {
+            serde_json::from_value(saved.value).map_err(|source| StoreError::Corrupt {
+                what: "policy state of tenant",
+                id: tenant.to_string(),
+                source,
+            })?
+        };
+        let mut evaluator = Evaluator::with_state(set, tenant, state);
+        let mut alerts = Vec::new();
+        for activity in activities {
+            alerts.extend(evaluator.observe(activity, user));
+        }
+        let state = serde_json::to_value(evaluator.into_state()).map_err(|source| StoreError::Corrupt {
+            what: "policy state of tenant",
+            id: tenant.to_string(),
+            source,
+        })?;
+        match store.save_tenant_state(tenant, POLICY_STATE, &state, saved.version).await {
+            Ok(()) => return Ok(alerts),
+            Err(StoreError::Conflict { .. }) if attempt < STATE_RETRIES => {
+                warn!(tenant, attempt, "policy state changed concurrently; re-evaluating the batch");
             }
             Err(error) => return Err(error),
         }

@@ -6,11 +6,9 @@ use std::path::PathBuf;
 use saaswarden_connectors::input::{RawEntry, Rejected, read_path};
 use saaswarden_connectors::zendesk::ZendeskUsers;
 use saaswarden_core::App;
-use saaswarden_core::detect::Engine;
-use saaswarden_core::enrich::Enricher;
 use saaswarden_store::{ActivityLog, ActivityQueue, AlertStore, Directory, InProcessQueue, StateStore};
 
-use crate::detect::{BatchReport, detect_batch};
+use crate::detect::{BatchReport, Detectors, detect_batch};
 use crate::error::AppError;
 use crate::ingest::{Ingested, into_batches, normalize_entries};
 
@@ -38,8 +36,7 @@ pub struct RunReport {
 pub async fn replay<S>(
     input: ReplayInput,
     tenant: &str,
-    engine: &Engine,
-    enricher: &dyn Enricher,
+    detectors: &Detectors<'_>,
     store: &S,
 ) -> Result<RunReport, AppError>
 where
@@ -68,7 +65,7 @@ where
     report.batches = batches.len();
     queue.send(batches).await?;
     while let Some(batch) = queue.pop() {
-        report.detection += detect_batch(engine, enricher, store, batch).await?;
+        report.detection += detect_batch(detectors, store, batch).await?;
     }
     Ok(report)
 }

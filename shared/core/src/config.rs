@@ -1,6 +1,7 @@
 //! The configuration file (TOML), parsed and validated in one place so that every later reader gets typed,
 //! checked values. Errors name the file, the line and the setting.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -25,6 +26,11 @@ pub enum ConfigError {
 pub struct Config {
     /// The tenant id activities are recorded under when a source does not name one.
     pub tenant: String,
+    /// Custom activity policy files or folders (docs/policies.md); relative to the configuration's folder.
+    pub policies: Vec<PathBuf>,
+    /// Named sets of users: each member an email or `@domain` (that exact domain). Usable in policies
+    /// (`actor.group`) and in the detections' `include_groups` / `exclude_groups`.
+    pub groups: BTreeMap<String, Vec<String>>,
     pub enrichment: EnrichmentSettings,
     pub detections: Detections,
 }
@@ -33,6 +39,8 @@ impl Default for Config {
     fn default() -> Self {
         Config {
             tenant: "default".to_string(),
+            policies: Vec::new(),
+            groups: BTreeMap::new(),
             enrichment: EnrichmentSettings::default(),
             detections: Detections::default(),
         }
@@ -42,10 +50,38 @@ impl Default for Config {
 impl Config {
     /// Parses and validates a configuration; `origin` (usually the file path) prefixes every error.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Config, ConfigError> {
-        let config: Config = toml::from_str(text)
+        let mut config: Config = toml::from_str(text)
             .map_err(|e| ConfigError::Parse { origin: origin.to_string(), message: describe_toml_error(text, &e) })?;
         config.validate(origin)?;
+        config.expand_groups(origin)?;
         Ok(config)
+    }
+
+    /// Turns each detection's `include_groups` / `exclude_groups` into members of its user lists, so the
+    /// scope check stays a plain comparison.
+    fn expand_groups(&mut self, origin: &str) -> Result<(), ConfigError> {
+        let groups = self.groups.clone();
+        let mut problem = None;
+        self.detections.for_each_common(|policy, common| {
+            for (list, names, users) in [
+                ("include_groups", &common.include_groups, &mut *common.include_users),
+                ("exclude_groups", &common.exclude_groups, &mut *common.exclude_users),
+            ] {
+                for name in names.iter() {
+                    match groups.get(name) {
+                        Some(members) => users.extend(members.iter().map(|m| m.trim().to_lowercase())),
+                        None if problem.is_none() => {
+                            problem = Some((format!("detections.{policy}.{list}"), format!("unknown group `{name}`")))
+                        }
+                        None => {}
+                    }
+                }
+            }
+        });
+        match problem {
+            Some((setting, message)) => Err(ConfigError::Invalid { origin: origin.to_string(), setting, message }),
+            None => Ok(()),
+        }
     }
 
     fn validate(&self, origin: &str) -> Result<(), ConfigError> {
@@ -56,6 +92,16 @@ impl Config {
         };
         if self.tenant.trim().is_empty() || self.tenant.contains('#') {
             return Err(invalid("tenant", "must be non-empty and must not contain `#`".into()));
+        }
+        for (name, members) in &self.groups {
+            for member in members {
+                if !is_member(member) {
+                    return Err(invalid(
+                        &format!("groups.{name}"),
+                        format!("member `{member}` is neither an email nor `@domain` (like `@contractors.example`)"),
+                    ));
+                }
+            }
         }
         for (i, range) in self.enrichment.ranges.iter().enumerate() {
             if !is_tag(&range.tag) {
@@ -98,6 +144,14 @@ impl Config {
             return Err(invalid("detections.multiple_failed_logins.window", "must be longer than 0s".into()));
         }
         Ok(())
+    }
+}
+
+fn is_member(member: &str) -> bool {
+    let member = member.trim();
+    match member.strip_prefix('@') {
+        Some(domain) => domain.contains('.') && !domain.contains('@'),
+        None => member.split_once('@').is_some_and(|(l, d)| !l.is_empty() && !d.is_empty() && !d.contains('@')),
     }
 }
 
@@ -172,6 +226,19 @@ pub struct Detections {
     pub unusual_impersonated_activity: UnusualActivitySettings,
 }
 
+impl Detections {
+    pub(crate) fn for_each_common(&mut self, mut f: impl FnMut(&str, ScopeLists<'_>)) {
+        f("anonymous_ip", self.anonymous_ip.scope_lists());
+        f("infrequent_country", self.infrequent_country.scope_lists());
+        f("suspicious_ip", self.suspicious_ip.scope_lists());
+        f("impossible_travel", self.impossible_travel.scope_lists());
+        f("terminated_user", self.terminated_user.scope_lists());
+        f("multiple_failed_logins", self.multiple_failed_logins.scope_lists());
+        f("unusual_admin_activity", self.unusual_admin_activity.scope_lists());
+        f("unusual_impersonated_activity", self.unusual_impersonated_activity.scope_lists());
+    }
+}
+
 /// How much an impossible-travel detection suppresses (MDCA's sensitivity): `low` applies system, tenant
 /// and user suppressions, `medium` system and user, `high` system only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -193,16 +260,29 @@ pub struct Common {
     pub severity: Severity,
     /// No alert for a user (or a tenant) seen for less than this.
     pub learning_period: Duration,
-    /// Users (emails) never alerted on by this detection.
+    /// Users (emails or `@domain`) never alerted on by this detection.
     pub exclude_users: Vec<String>,
     /// When non-empty, only these users are alerted on.
     pub include_users: Vec<String>,
 }
 
+/// A detection's scope lists, for expanding groups into them.
+pub(crate) struct ScopeLists<'a> {
+    pub include_users: &'a mut Vec<String>,
+    pub exclude_users: &'a mut Vec<String>,
+    pub include_groups: &'a [String],
+    pub exclude_groups: &'a [String],
+}
+
 impl Common {
+    /// Whether the detection may alert on `user`. List entries are emails or `@domain` (that exact domain).
     pub fn in_scope(&self, user: &str) -> bool {
-        !self.exclude_users.iter().any(|u| u.eq_ignore_ascii_case(user))
-            && (self.include_users.is_empty() || self.include_users.iter().any(|u| u.eq_ignore_ascii_case(user)))
+        let listed = |entry: &String| match entry.strip_prefix('@') {
+            Some(domain) => user.rsplit_once('@').is_some_and(|(_, d)| d.eq_ignore_ascii_case(domain)),
+            None => entry.eq_ignore_ascii_case(user),
+        };
+        !self.exclude_users.iter().any(listed)
+            && (self.include_users.is_empty() || self.include_users.iter().any(listed))
     }
 }
 
@@ -227,6 +307,8 @@ macro_rules! detection_settings {
             pub learning_period: Duration,
             pub exclude_users: Vec<String>,
             pub include_users: Vec<String>,
+            pub exclude_groups: Vec<String>,
+            pub include_groups: Vec<String>,
             $( $(#[$fmeta])* pub $field: $ty, )*
         }
 
@@ -238,12 +320,23 @@ macro_rules! detection_settings {
                     learning_period: $learning,
                     exclude_users: Vec::new(),
                     include_users: Vec::new(),
+                    exclude_groups: Vec::new(),
+                    include_groups: Vec::new(),
                     $( $field: $default, )*
                 }
             }
         }
 
         impl $name {
+            pub(crate) fn scope_lists(&mut self) -> ScopeLists<'_> {
+                ScopeLists {
+                    include_users: &mut self.include_users,
+                    exclude_users: &mut self.exclude_users,
+                    include_groups: &self.include_groups,
+                    exclude_groups: &self.exclude_groups,
+                }
+            }
+
             pub fn common(&self) -> Common {
                 Common {
                     enabled: self.enabled,
@@ -390,6 +483,24 @@ mod tests {
     }
 
     #[test]
+    fn groups_expand_into_detection_scopes_by_email_and_domain() {
+        let text = "[groups]\ntravellers = [\"Ann@acme.example\", \"@contractors.example\"]\n\
+                    [detections.infrequent_country]\nexclude_groups = [\"travellers\"]\n";
+        let config = Config::from_toml_str(text, "c.toml").expect("valid");
+        let scope = config.detections.infrequent_country.common();
+        let cases = [
+            ("ann@acme.example", false),
+            ("bob@contractors.example", false),
+            ("bob@eu.contractors.example", true),
+            ("carl@acme.example", true),
+        ];
+        for (user, expected) in cases {
+            assert_eq!(scope.in_scope(user), expected, "{user}");
+        }
+        assert!(config.detections.anonymous_ip.common().in_scope("ann@acme.example"), "other detections unaffected");
+    }
+
+    #[test]
     fn errors_name_file_line_and_setting() {
         let cases = [
             ("tenant = \"a\"\nbogus = 1\n", "c.toml: line 2", "bogus"),
@@ -405,6 +516,12 @@ mod tests {
             ("[[enrichment.ranges]]\ntag = \"corporate\"\ncidrs = [\"10.0.0.0/33\"]\n", "c.toml: line 3", "cidrs"),
             ("[[enrichment.ranges]]\ntag = \"Corp Net\"\ncidrs = []\n", "c.toml", "enrichment.ranges[0].tag"),
             ("[[enrichment.lists]]\npath = \"tor.txt\"\n", "c.toml: line 1", "tag"),
+            ("[groups]\nadmins = [\"not-an-email\"]\n", "c.toml", "groups.admins"),
+            (
+                "[detections.anonymous_ip]\nexclude_groups = [\"nobody\"]\n",
+                "c.toml",
+                "detections.anonymous_ip.exclude_groups",
+            ),
         ];
         for (text, place, field) in cases {
             let error = Config::from_toml_str(text, "c.toml").expect_err(text).to_string();

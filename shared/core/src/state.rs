@@ -14,9 +14,10 @@ use crate::detect::impossible_travel::TravelState;
 use crate::detect::unusual::UnusualState;
 
 /// How many recently processed activity ids a user's state remembers. A FIFO queue redelivers a user's
-/// latest batch (at most a few hundred activities) before any later one, so the latest ids are enough to
-/// recognise a redelivery; older replays are recognised through the audit trail (see `detect_batch`).
-pub const RECENT_IDS: usize = 512;
+/// latest batch (at most 100 activities, `saaswarden_app::ingest::MAX_BATCH`) before any later one, so the
+/// latest ids are enough to recognise a redelivery; older replays are recognised through the audit trail
+/// (see `detect_batch`). Every id costs state size on every save, so this stays small.
+pub const RECENT_IDS: usize = 128;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]

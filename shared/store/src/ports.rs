@@ -86,6 +86,23 @@ pub trait StateStore {
         expected_version: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// A tenant-wide state record (`name` says whose: e.g. `policies`), as JSON with its version.
+    fn load_tenant_state(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Versioned<serde_json::Value>, StoreError>> + Send;
+
+    /// Saves a tenant-wide record if its version is still `expected_version`; otherwise
+    /// [`StoreError::Conflict`].
+    fn save_tenant_state(
+        &self,
+        tenant: &str,
+        name: &str,
+        value: &serde_json::Value,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// How many distinct users used each place (`ip:…`, `country:…`) since `since`.
     fn usage(
         &self,

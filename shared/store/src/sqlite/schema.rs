@@ -72,6 +72,14 @@ CREATE TABLE directory (
     source      TEXT NOT NULL,
     PRIMARY KEY (tenant, user_key)
 );
+
+CREATE TABLE tenant_state (
+    tenant      TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (tenant, name)
+);
 "#,
 ];
 

@@ -33,6 +33,58 @@ impl SqliteStore {
         }
     }
 
+    fn load_tenant_state_sync(&self, tenant: &str, name: &str) -> Result<Versioned<serde_json::Value>, StoreError> {
+        let conn = self.conn()?;
+        let row: Option<(i64, String)> = conn
+            .query_row(
+                "SELECT version, body FROM tenant_state WHERE tenant = ?1 AND name = ?2",
+                params![tenant, name],
+                |row| Ok((row.get(0)?, row.get(1)?)),
+            )
+            .optional()
+            .map_err(StoreError::sqlite("load tenant state"))?;
+        match row {
+            None => Ok(Versioned { value: serde_json::Value::Null, version: 0 }),
+            Some((version, body)) => {
+                let value = serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
+                    what: "tenant state",
+                    id: format!("{tenant}#{name}"),
+                    source,
+                })?;
+                Ok(Versioned { value, version: u64::try_from(version).unwrap_or(0) })
+            }
+        }
+    }
+
+    fn save_tenant_state_sync(
+        &self,
+        tenant: &str,
+        name: &str,
+        value: &serde_json::Value,
+        expected: u64,
+    ) -> Result<(), StoreError> {
+        let body = value.to_string();
+        let expected_sql = i64::try_from(expected).unwrap_or(i64::MAX);
+        let conn = self.conn()?;
+        let changed = if expected == 0 {
+            conn.execute(
+                "INSERT INTO tenant_state (tenant, name, version, body) VALUES (?1, ?2, 1, ?3)
+                 ON CONFLICT (tenant, name) DO NOTHING",
+                params![tenant, name, body],
+            )
+        } else {
+            conn.execute(
+                "UPDATE tenant_state SET version = version + 1, body = ?4 WHERE tenant = ?1 AND name = ?2 AND version = ?3",
+                params![tenant, name, expected_sql, body],
+            )
+        }
+        .map_err(StoreError::sqlite("save tenant state"))?;
+        if changed == 0 {
+            return Err(StoreError::Conflict { what: "tenant state", id: format!("{tenant}#{name}"), expected });
+        }
+        Ok(())
+    }
+
     fn save_user_sync(&self, tenant: &str, user: &str, state: &UserState, expected: u64) -> Result<(), StoreError> {
         let body = serde_json::to_string(state).map_err(|source| StoreError::Corrupt {
             what: "user state",
@@ -136,6 +188,24 @@ impl StateStore for SqliteStore {
         expected_version: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         done(self.save_user_sync(tenant, user, state, expected_version))
+    }
+
+    fn load_tenant_state(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Versioned<serde_json::Value>, StoreError>> + Send {
+        done(self.load_tenant_state_sync(tenant, name))
+    }
+
+    fn save_tenant_state(
+        &self,
+        tenant: &str,
+        name: &str,
+        value: &serde_json::Value,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        done(self.save_tenant_state_sync(tenant, name, value, expected_version))
     }
 
     fn usage(

@@ -274,3 +274,17 @@ async fn bulk_mode_commits_what_it_wrote() {
     assert_eq!(all.len() as u32, super::BULK_OPERATIONS + 11);
     assert!(store.get("al-1").await.expect("get").is_some());
 }
+
+#[tokio::test]
+async fn tenant_state_writes_are_conditional_on_the_version() {
+    let (_dir, store) = store();
+    let fresh = store.load_tenant_state("acme", "policies").await.expect("load");
+    assert_eq!((fresh.value.clone(), fresh.version), (serde_json::Value::Null, 0));
+    store.save_tenant_state("acme", "policies", &serde_json::json!({"n": 1}), 0).await.expect("create");
+    let stale = store.save_tenant_state("acme", "policies", &serde_json::json!({"n": 9}), 0).await;
+    assert!(matches!(stale, Err(StoreError::Conflict { .. })), "{stale:?}");
+    store.save_tenant_state("acme", "policies", &serde_json::json!({"n": 2}), 1).await.expect("update");
+    let loaded = store.load_tenant_state("acme", "policies").await.expect("load");
+    assert_eq!((loaded.value, loaded.version), (serde_json::json!({"n": 2}), 2));
+    assert_eq!(store.load_tenant_state("other", "policies").await.expect("load").version, 0);
+}

@@ -1,0 +1,41 @@
+//! Custom activity policies as code, like Defender for Cloud Apps' activity policies: YAML files kept in
+//! git, validated with every error located by file, line and field, compiled once into fast matchers, and
+//! tested by the `tests:` section inside each file.
+//!
+//! - [`PolicySet::load`] / [`PolicySet::from_sources`] parse, validate and compile a set of policy files.
+//! - [`CompiledPolicy::matches`] is the filter alone, allocation-free.
+//! - [`Evaluator`] turns activities (in time order) into [`saaswarden_core::Alert`]s with single or repeated
+//!   (N within T, per user / app / IP / tenant) matching, alert dedup and a daily alert limit; its
+//!   [`EvaluatorState`] is plain data to persist between batches.
+//! - [`run_inline_tests`] runs every policy's inline tests.
+//!
+//! The language is described with examples in the starter pack's `policies/README.md`. Decisions worth
+//! knowing: text operators ignore case (regex does not), a group member is an email or an `@domain`
+//! (exact domain), `actor.group` with `equals` / `in` tests membership, a missing field matches nothing but
+//! `exists: false`, governance actions need approval unless `mode: automatic` is written.
+//!
+//! This crate is pure: it reads policy files in [`PolicySet::load`] and nothing else, no clock (time comes
+//! from activities), no storage, no network, no AWS. It depends on `saaswarden-core` only; the connectors,
+//! stores, CLI and Lambda functions depend on it, never the other way.
+
+mod compile;
+mod error;
+mod fields;
+mod filter;
+mod groups;
+mod index;
+mod inline_tests;
+mod model;
+mod parse;
+mod repeat;
+mod template;
+
+pub use compile::{BUILTIN_POLICY_IDS, CompiledPolicy, PolicySet, validate};
+pub use error::{ErrorKind, PolicyError};
+pub use groups::{GroupError, Groups};
+pub use inline_tests::{InlineTestResult, TEST_TENANT, run_inline_tests};
+pub use model::{DEFAULT_DAILY_LIMIT, GovernanceAction, GovernanceKind, GovernanceMode, MAX_COUNT, MatchMode, Per};
+pub use repeat::{Evaluator, EvaluatorState};
+
+#[cfg(test)]
+mod tests;
