@@ -1,3 +1,4 @@
 //! Cross-crate integration tests, one binary.
 
+mod crash;
 mod replay;

@@ -1,0 +1,197 @@
+//! A detector that dies after handing activities and alerts to the store but before committing the user's
+//! state, then runs again: nothing is lost and nothing is duplicated.
+
+use std::collections::{HashMap, HashSet};
+use std::future::Future;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use saaswarden_app::{Detectors, ReplayInput, replay};
+use saaswarden_core::detect::Engine;
+use saaswarden_core::directory::Termination;
+use saaswarden_core::enrich::NoEnrichment;
+use saaswarden_core::{Activity, Alert, Resolution, UserState};
+use saaswarden_store::{
+    ActivityLog, ActivityQuery, AlertFilter, AlertStore, Directory, SqliteStore, StateStore, StoreError, Versioned,
+};
+use saaswarden_tests::{config_without_learning, fixture, fixture_users, fresh_store};
+
+/// The SQLite store, except that the next user-state save of `victim` fails as if the process died there.
+struct CrashingStore {
+    inner: SqliteStore,
+    victim: Mutex<Option<String>>,
+}
+
+impl ActivityLog for CrashingStore {
+    fn append(&self, activities: &[Activity]) -> impl Future<Output = Result<usize, StoreError>> + Send {
+        self.inner.append(activities)
+    }
+    fn existing(
+        &self,
+        tenant: &str,
+        ids: &[String],
+    ) -> impl Future<Output = Result<HashSet<String>, StoreError>> + Send {
+        self.inner.existing(tenant, ids)
+    }
+    fn get_many(&self, tenant: &str, ids: &[String]) -> impl Future<Output = Result<Vec<Activity>, StoreError>> + Send {
+        self.inner.get_many(tenant, ids)
+    }
+    fn search(&self, query: &ActivityQuery) -> impl Future<Output = Result<Vec<Activity>, StoreError>> + Send {
+        self.inner.search(query)
+    }
+}
+
+impl StateStore for CrashingStore {
+    fn load_user(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<Versioned<UserState>, StoreError>> + Send {
+        self.inner.load_user(tenant, user)
+    }
+    fn save_user(
+        &self,
+        tenant: &str,
+        user: &str,
+        state: &UserState,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let mut victim = self.victim.lock().unwrap_or_else(|p| p.into_inner());
+        let crash = victim.as_deref() == Some(user);
+        if crash {
+            *victim = None;
+        }
+        drop(victim);
+        // The SQLite adapter works when called, so a crash must not call it at all.
+        async move {
+            if crash {
+                return Err(StoreError::Invalid("injected crash before the state commit".into()));
+            }
+            self.inner.save_user(tenant, user, state, expected_version).await
+        }
+    }
+    fn load_tenant_state(
+        &self,
+        tenant: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Versioned<serde_json::Value>, StoreError>> + Send {
+        self.inner.load_tenant_state(tenant, name)
+    }
+    fn save_tenant_state(
+        &self,
+        tenant: &str,
+        name: &str,
+        value: &serde_json::Value,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.inner.save_tenant_state(tenant, name, value, expected_version)
+    }
+    fn usage(
+        &self,
+        tenant: &str,
+        keys: &[String],
+        since: DateTime<Utc>,
+    ) -> impl Future<Output = Result<HashMap<String, u32>, StoreError>> + Send {
+        self.inner.usage(tenant, keys, since)
+    }
+    fn record_usage(
+        &self,
+        tenant: &str,
+        uses: &[(String, String, DateTime<Utc>)],
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        self.inner.record_usage(tenant, uses)
+    }
+    fn note_tenant_activity(
+        &self,
+        tenant: &str,
+        at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<DateTime<Utc>, StoreError>> + Send {
+        self.inner.note_tenant_activity(tenant, at)
+    }
+}
+
+impl AlertStore for CrashingStore {
+    fn upsert(&self, alerts: &[Alert]) -> impl Future<Output = Result<usize, StoreError>> + Send {
+        self.inner.upsert(alerts)
+    }
+    fn get(&self, id: &str) -> impl Future<Output = Result<Option<Alert>, StoreError>> + Send {
+        self.inner.get(id)
+    }
+    fn list(&self, filter: &AlertFilter) -> impl Future<Output = Result<Vec<Alert>, StoreError>> + Send {
+        self.inner.list(filter)
+    }
+    fn resolve(&self, id: &str, resolution: Resolution) -> impl Future<Output = Result<Alert, StoreError>> + Send {
+        self.inner.resolve(id, resolution)
+    }
+    fn history(&self, id: &str) -> impl Future<Output = Result<Vec<Resolution>, StoreError>> + Send {
+        self.inner.history(id)
+    }
+}
+
+impl Directory for CrashingStore {
+    fn termination(
+        &self,
+        tenant: &str,
+        user: &str,
+    ) -> impl Future<Output = Result<Option<Termination>, StoreError>> + Send {
+        self.inner.termination(tenant, user)
+    }
+    fn import(&self, tenant: &str, records: &[Termination]) -> impl Future<Output = Result<usize, StoreError>> + Send {
+        self.inner.import(tenant, records)
+    }
+    fn terminations(&self, tenant: &str) -> impl Future<Output = Result<Vec<Termination>, StoreError>> + Send {
+        self.inner.terminations(tenant)
+    }
+}
+
+fn input() -> ReplayInput {
+    ReplayInput {
+        slack_paths: vec![fixture("slack/page1.json"), fixture("slack/page2.json")],
+        zendesk_paths: vec![fixture("zendesk/audit_logs.json")],
+        entries: Vec::new(),
+        zendesk_users: fixture_users(),
+    }
+}
+
+async fn outcome(store: &SqliteStore) -> (Vec<Activity>, Vec<Alert>, Vec<(String, UserState)>) {
+    let activities = store.search(&ActivityQuery { limit: 10_000, ..Default::default() }).await.expect("search");
+    let alerts = store.list(&AlertFilter { limit: 10_000, ..Default::default() }).await.expect("alerts");
+    let mut users: Vec<String> = activities.iter().map(Activity::user_key).collect();
+    users.sort();
+    users.dedup();
+    let mut states = Vec::new();
+    for user in users {
+        let state = store.load_user("acme", &user).await.expect("state").value;
+        states.push((user, state));
+    }
+    (activities, alerts, states)
+}
+
+#[tokio::test]
+async fn a_crash_before_the_state_commit_then_a_rerun_loses_and_duplicates_nothing() {
+    let config = config_without_learning();
+    let engine = Engine::from_config(&config);
+    let detectors = Detectors { engine: &engine, policies: None, enricher: &NoEnrichment };
+
+    let (_clean_dir, clean) = fresh_store();
+    replay(input(), "acme", &detectors, &clean).await.expect("clean run");
+    let expected = outcome(&clean).await;
+    assert!(expected.1.iter().any(|a| a.policy_id == "multiple_failed_logins"), "the fixtures raise an alert");
+
+    // The run dies in Carol's batch — the one with the failed-sign-in burst — after her activities and
+    // the alert were written, before her state was committed. Earlier users' batches had committed.
+    let carol = "carol.mbeki@acme.example";
+    let (_dir, sqlite) = fresh_store();
+    let crashing = CrashingStore { inner: sqlite, victim: Mutex::new(Some(carol.to_string())) };
+    let error = replay(input(), "acme", &detectors, &crashing).await.expect_err("the run crashes");
+    assert!(error.to_string().contains("injected crash"), "{error}");
+    let half = outcome(&crashing.inner).await;
+    let committed: Vec<&str> = half.2.iter().filter(|(_, s)| s.last_seen.is_some()).map(|(u, _)| u.as_str()).collect();
+    assert!(!committed.is_empty() && !committed.contains(&carol), "others committed, Carol not: {committed:?}");
+    assert!(half.0.iter().any(|a| a.user_key() == carol), "Carol's activities were written before the crash");
+    assert_eq!(half.1.iter().filter(|a| a.policy_id == "multiple_failed_logins").count(), 1);
+
+    // The rerun (a redelivery of everything) completes the work exactly once.
+    replay(input(), "acme", &detectors, &crashing).await.expect("rerun");
+    assert_eq!(outcome(&crashing.inner).await, expected);
+}
