@@ -8,7 +8,8 @@ step() { printf '\n==> %s\n' "$*"; }
 
 step "toolchain"
 cargo --version
-rustup component list --installed 2>/dev/null | grep -qE '^(rustfmt|clippy)' || rustup component add rustfmt clippy
+cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
+cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 
 step "format"
 cargo fmt --all -- --check

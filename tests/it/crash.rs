@@ -11,20 +11,49 @@ use saaswarden_core::detect::Engine;
 use saaswarden_core::directory::Termination;
 use saaswarden_core::enrich::NoEnrichment;
 use saaswarden_core::{Activity, Alert, Resolution, UserState};
+use saaswarden_policy::{Groups, PolicySet};
 use saaswarden_store::{
     ActivityLog, ActivityQuery, AlertFilter, AlertStore, Directory, SqliteStore, StateStore, StoreError, Versioned,
 };
 use saaswarden_tests::{config_without_learning, fixture, fixture_users, fresh_store};
 
-/// The SQLite store, except that the next user-state save of `victim` fails as if the process died there.
+/// Where a simulated crash happens.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum CrashPoint {
+    /// Alerts written, the user's state not committed.
+    BeforeStateCommit,
+    /// State committed, the activities not yet written.
+    AfterStateCommit,
+}
+
+/// The SQLite store, except that the victim's next write at the crash point fails as if the process died.
 struct CrashingStore {
     inner: SqliteStore,
-    victim: Mutex<Option<String>>,
+    victim: Mutex<Option<(CrashPoint, String)>>,
+}
+
+impl CrashingStore {
+    /// Whether this call is the crash; a crash happens once.
+    fn crash(&self, point: CrashPoint, user: &str) -> bool {
+        let mut victim = self.victim.lock().unwrap_or_else(|p| p.into_inner());
+        let hit = victim.as_ref().is_some_and(|(p, u)| *p == point && u == user);
+        if hit {
+            *victim = None;
+        }
+        hit
+    }
+}
+
+fn injected() -> StoreError {
+    StoreError::Invalid("injected crash".into())
 }
 
 impl ActivityLog for CrashingStore {
     fn append(&self, activities: &[Activity]) -> impl Future<Output = Result<usize, StoreError>> + Send {
-        self.inner.append(activities)
+        let user = activities.first().map(Activity::user_key).unwrap_or_default();
+        let crash = self.crash(CrashPoint::AfterStateCommit, &user);
+        // The SQLite adapter works when called, so a crash must not call it at all.
+        async move { if crash { Err(injected()) } else { self.inner.append(activities).await } }
     }
     fn existing(
         &self,
@@ -56,16 +85,10 @@ impl StateStore for CrashingStore {
         state: &UserState,
         expected_version: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
-        let mut victim = self.victim.lock().unwrap_or_else(|p| p.into_inner());
-        let crash = victim.as_deref() == Some(user);
-        if crash {
-            *victim = None;
-        }
-        drop(victim);
-        // The SQLite adapter works when called, so a crash must not call it at all.
+        let crash = self.crash(CrashPoint::BeforeStateCommit, user);
         async move {
             if crash {
-                return Err(StoreError::Invalid("injected crash before the state commit".into()));
+                return Err(injected());
             }
             self.inner.save_user(tenant, user, state, expected_version).await
         }
@@ -168,30 +191,35 @@ async fn outcome(store: &SqliteStore) -> (Vec<Activity>, Vec<Alert>, Vec<(String
 }
 
 #[tokio::test]
-async fn a_crash_before_the_state_commit_then_a_rerun_loses_and_duplicates_nothing() {
+async fn a_crash_at_either_side_of_the_state_commit_then_a_rerun_loses_and_duplicates_nothing() {
     let config = config_without_learning();
     let engine = Engine::from_config(&config);
-    let detectors = Detectors { engine: &engine, policies: None, enricher: &NoEnrichment };
+    let pack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
+    let policies = PolicySet::load(&[pack], &Groups::new()).expect("starter pack");
+    let detectors = Detectors { engine: &engine, policies: Some(&policies), enricher: &NoEnrichment };
 
     let (_clean_dir, clean) = fresh_store();
     replay(input(), "acme", &detectors, &clean).await.expect("clean run");
     let expected = outcome(&clean).await;
     assert!(expected.1.iter().any(|a| a.policy_id == "multiple_failed_logins"), "the fixtures raise an alert");
+    assert!(expected.1.iter().any(|a| a.policy_id == "slack_admin_role_granted"), "and a policy alert");
 
-    // The run dies in Carol's batch — the one with the failed-sign-in burst — after her activities and
-    // the alert were written, before her state was committed. Earlier users' batches had committed.
+    // The run dies in Carol's batch — the one with the failed-sign-in burst — on one side or the other of
+    // her state commit. Earlier users' batches had committed.
     let carol = "carol.mbeki@acme.example";
-    let (_dir, sqlite) = fresh_store();
-    let crashing = CrashingStore { inner: sqlite, victim: Mutex::new(Some(carol.to_string())) };
-    let error = replay(input(), "acme", &detectors, &crashing).await.expect_err("the run crashes");
-    assert!(error.to_string().contains("injected crash"), "{error}");
-    let half = outcome(&crashing.inner).await;
-    let committed: Vec<&str> = half.2.iter().filter(|(_, s)| s.last_seen.is_some()).map(|(u, _)| u.as_str()).collect();
-    assert!(!committed.is_empty() && !committed.contains(&carol), "others committed, Carol not: {committed:?}");
-    assert!(half.0.iter().any(|a| a.user_key() == carol), "Carol's activities were written before the crash");
-    assert_eq!(half.1.iter().filter(|a| a.policy_id == "multiple_failed_logins").count(), 1);
+    for point in [CrashPoint::BeforeStateCommit, CrashPoint::AfterStateCommit] {
+        let (_dir, sqlite) = fresh_store();
+        let crashing = CrashingStore { inner: sqlite, victim: Mutex::new(Some((point, carol.to_string()))) };
+        let error = replay(input(), "acme", &detectors, &crashing).await.expect_err("the run crashes");
+        assert!(error.to_string().contains("injected crash"), "{point:?}: {error}");
+        let half = outcome(&crashing.inner).await;
+        let carol_committed = crashing.inner.load_user("acme", carol).await.expect("state").value.last_seen.is_some();
+        assert_eq!(carol_committed, point == CrashPoint::AfterStateCommit, "{point:?}");
+        assert!(!half.0.iter().any(|a| a.user_key() == carol), "{point:?}: Carol's activities are not written yet");
+        assert_eq!(half.1.iter().filter(|a| a.policy_id == "multiple_failed_logins").count(), 1, "{point:?}");
 
-    // The rerun (a redelivery of everything) completes the work exactly once.
-    replay(input(), "acme", &detectors, &crashing).await.expect("rerun");
-    assert_eq!(outcome(&crashing.inner).await, expected);
+        // The rerun (a redelivery of everything) completes the work exactly once.
+        replay(input(), "acme", &detectors, &crashing).await.expect("rerun");
+        assert_eq!(outcome(&crashing.inner).await, expected, "{point:?}");
+    }
 }

@@ -26,9 +26,9 @@ pub async fn execute(global: &Global, command: ActivitiesCommand) -> anyhow::Res
         println!("no matching activities");
     } else {
         print!("{}", activity_table(&found));
-        if found.len() == args.limit {
-            eprintln!("showing the first {} matches; narrow the search or raise --limit", args.limit);
-        }
+    }
+    if found.len() == args.limit {
+        eprintln!("showing the first {} matches; narrow the search or raise --limit", args.limit);
     }
     Ok(exit::OK)
 }

@@ -1,14 +1,16 @@
 //! Detect one batch of one user's activities: the detector function's whole job.
 //!
-//! Order of writes makes a redelivered or retried batch harmless: activities (idempotent by id) and
-//! alerts (deterministic ids, merged) are written first, the user's state — which remembers the processed
-//! ids — last and conditionally. A crash before the state write means the batch is processed again with
-//! the same result; a concurrent writer means a reload and retry.
+//! Order of writes makes a redelivered or retried batch harmless: alerts (deterministic ids, merged) are
+//! written first, then the user's state — which remembers the processed ids — conditionally on its
+//! version (the commit point), then the activities (idempotent by id). A crash before the state commit
+//! means the batch is processed again with the same result; a crash after it means the redelivered batch
+//! is recognised by the state's recent ids and only its activities are written; a concurrent writer means
+//! a reload and a retry.
 //!
 //! What counts as already processed: an id in the state's recent ids (a redelivery), or an activity that
-//! is both in the audit trail and no newer than the state's last activity (a replay of old logs). An
-//! activity stored by a crashed attempt is newer than the state that attempt failed to save, so it is
-//! processed again.
+//! is in the audit trail and no newer than the state's last activity (a replay of old logs). Because
+//! activities are written only after their batch's state commit, an activity in the audit trail was
+//! always processed — late, out-of-order activities included.
 
 use std::collections::BTreeMap;
 
@@ -111,11 +113,11 @@ where
         let replayed = batch.activities.len() - fresh.len();
         let mut outcome = engine.process_user(&batch.user, &mut state.value, fresh.iter().copied(), &ctx);
         outcome.redelivered += replayed;
-        let new_activities = store.append(&batch.activities).await?;
         let alerts_created = store.upsert(&outcome.alerts).await?;
         store.record_usage(&batch.tenant, &uses).await?;
         match store.save_user(&batch.tenant, &batch.user, &state.value, state.version).await {
             Ok(()) => {
+                let new_activities = store.append(&batch.activities).await?;
                 debug!(user = %batch.user, processed = outcome.processed, alerts = outcome.alerts.len(), "batch detected");
                 return Ok(BatchReport {
                     activities: batch.activities.len(),

@@ -454,11 +454,18 @@ detection_settings! {
     }
 }
 
+const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 86_400);
+
 /// Durations are written as humans do: `90s`, `10m`, `7d`, `1h 30m`.
 pub(crate) fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     let text = String::deserialize(d)?;
-    humantime::parse_duration(&text)
-        .map_err(|e| serde::de::Error::custom(format!("`{text}` is not a duration ({e}); write e.g. 90s, 10m, 7d")))
+    let duration = humantime::parse_duration(&text)
+        .map_err(|e| serde::de::Error::custom(format!("`{text}` is not a duration ({e}); write e.g. 90s, 10m, 7d")))?;
+    // Ten years is beyond any sensible window, and keeps date arithmetic far from overflowing.
+    if duration > MAX_DURATION {
+        return Err(serde::de::Error::custom(format!("`{text}` is too long: at most 10 years")));
+    }
+    Ok(duration)
 }
 
 #[cfg(test)]
@@ -517,6 +524,7 @@ mod tests {
             ("[[enrichment.ranges]]\ntag = \"Corp Net\"\ncidrs = []\n", "c.toml", "enrichment.ranges[0].tag"),
             ("[[enrichment.lists]]\npath = \"tor.txt\"\n", "c.toml: line 1", "tag"),
             ("[groups]\nadmins = [\"not-an-email\"]\n", "c.toml", "groups.admins"),
+            ("[detections.terminated_user]\ngrace = \"1000000y\"\n", "c.toml: line 2", "too long"),
             (
                 "[detections.anonymous_ip]\nexclude_groups = [\"nobody\"]\n",
                 "c.toml",

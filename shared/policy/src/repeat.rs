@@ -23,6 +23,9 @@ use crate::index::{ActionIndex, merged};
 use crate::model::MatchMode;
 use crate::template::format_duration;
 
+/// How long a repeated-activity window keeps hits that arrived out of order.
+const LATE_TOLERANCE: chrono::Duration = chrono::Duration::days(1);
+
 /// How often, in data time, stale keys are pruned.
 const PRUNE_EVERY: chrono::Duration = chrono::Duration::minutes(10);
 
@@ -167,7 +170,7 @@ impl<'a> Evaluator<'a> {
             };
             let dedup = to_chrono(policy.dedup);
             state.keys.retain(|_, key| {
-                let counting = key.hits.back().is_some_and(|h| now - h.at <= within);
+                let counting = key.hits.back().is_some_and(|h| now - h.at <= within + LATE_TOLERANCE);
                 let deduping = key.last_alert.is_some_and(|t| now - t < dedup);
                 counting || deduping || key.last_seen > now
             });
@@ -213,20 +216,32 @@ fn record(
         MatchMode::Single => vec![hit],
         MatchMode::Repeated { count, within } => {
             let window = &mut key_state.hits;
-            let position = window.partition_point(|h| h.at <= at);
-            window.insert(position, hit);
-            let newest = window.back().map_or(at, |h| h.at);
-            let within = to_chrono(within);
-            while window.front().is_some_and(|h| newest - h.at > within) {
-                window.pop_front();
-            }
-            while window.len() > count as usize {
-                window.pop_front();
-            }
-            if window.len() < count as usize {
+            // A redelivered activity counts once.
+            if window.iter().any(|h| h.id == hit.id) {
                 return None;
             }
-            std::mem::take(window).into()
+            let hit_id = hit.id.clone();
+            let position = window.partition_point(|h| h.at <= at);
+            window.insert(position, hit);
+            let within = to_chrono(within);
+            let newest = window.back().map_or(at, |h| h.at);
+            // Late hits are kept for a while: one user's batch may reach the evaluator after another
+            // user's later activity (per-tenant and per-IP counting), up to a day apart in a replay.
+            while window.front().is_some_and(|h| newest - h.at > within + LATE_TOLERANCE) {
+                window.pop_front();
+            }
+            let n = (count as usize).max(1);
+            while window.len() > n.saturating_mul(4).max(64) {
+                window.pop_front();
+            }
+            // The burst: `count` consecutive hits no further apart than `within`, including the new one.
+            let index = window.iter().position(|h| h.id == hit_id)?;
+            let first = index.saturating_sub(n - 1);
+            let run = (first..=index).find(|&i| {
+                window.get(i + n - 1).zip(window.get(i)).is_some_and(|(last, start)| last.at - start.at <= within)
+            })?;
+            // Those matches are spent: the next alert needs `count` new ones.
+            window.drain(run..run + n).collect()
         }
     };
     if key_state.last_alert.is_some_and(|last| at - last < to_chrono(policy.dedup)) {

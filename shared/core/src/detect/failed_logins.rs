@@ -77,7 +77,12 @@ impl Detection for MultipleFailedLogins {
         let s = &mut state.failed_logins;
 
         // The sliding window ends at the newest failure seen; a late (out-of-order) one slots into place.
+        // One older than the window is too late to belong to it, or to the burst in progress: it is not
+        // counted (it was outside any window when its own neighbours arrived).
         let newest = s.window.back().map_or(at, |f| f.at.max(at));
+        if newest - at > self.window {
+            return;
+        }
         while s.window.front().is_some_and(|f| newest - f.at > self.window) {
             s.window.pop_front();
         }
@@ -251,6 +256,13 @@ mod tests {
                 ],
                 1,
                 8,
+            ),
+            (
+                "a failure arriving hours late does not complete a burst",
+                &default,
+                vec![history(u, &[10 * DAY + 240, 10 * DAY + 241, 10 * DAY + 242, 10 * DAY + 243, 10 * DAY])],
+                0,
+                0,
             ),
             (
                 "out-of-order failures count in their place",

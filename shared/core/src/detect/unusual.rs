@@ -125,8 +125,15 @@ impl Detection for UnusualActivity {
         if s.ids.len() < MAX_EVIDENCE {
             s.ids.push(activity.id.clone());
         }
-        if s.kinds.insert(kind.clone(), at).is_none() && !learning {
-            s.new_kinds.insert(kind);
+        match s.kinds.get_mut(&kind) {
+            // A late activity must not move a kind's last time backwards (and get it forgotten early).
+            Some(last) => *last = (*last).max(at),
+            None => {
+                s.kinds.insert(kind.clone(), at);
+                if !learning {
+                    s.new_kinds.insert(kind);
+                }
+            }
         }
         let today = at.date_naive();
         let window_start = (today - baseline).max(first_day);
