@@ -6,7 +6,7 @@ use std::future::Future;
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use saaswarden_app::{Detectors, ReplayInput, replay};
+use saaswarden_app::{Detectors, Policies, ReplayInput, replay};
 use saaswarden_core::detect::Engine;
 use saaswarden_core::directory::Termination;
 use saaswarden_core::enrich::NoEnrichment;
@@ -195,7 +195,7 @@ async fn a_crash_at_either_side_of_the_state_commit_then_a_rerun_loses_and_dupli
     let config = config_without_learning();
     let engine = Engine::from_config(&config);
     let pack = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
-    let policies = PolicySet::load(&[pack], &Groups::new()).expect("starter pack");
+    let policies = Policies::new(PolicySet::load(&[pack], &Groups::new()).expect("starter pack"));
     let detectors = Detectors { engine: &engine, policies: Some(&policies), enricher: &NoEnrichment };
 
     let (_clean_dir, clean) = fresh_store();

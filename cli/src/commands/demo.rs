@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use saaswarden_app::{Detectors, ReplayInput, replay};
+use saaswarden_app::{Detectors, Policies, ReplayInput, replay};
 use saaswarden_connectors::input::RawEntry;
 use saaswarden_connectors::zendesk::ZendeskUsers;
 use saaswarden_core::detect::Engine;
@@ -50,8 +50,10 @@ pub async fn execute(global: &Global, args: DemoArgs) -> anyhow::Result<u8> {
     let enricher = load_enricher(&config, Some(&demo_config_path))?;
     let sources: Vec<(String, String)> =
         STARTER_POLICIES.iter().map(|(origin, text)| (origin.to_string(), text.to_string())).collect();
-    let policies = saaswarden_policy::PolicySet::from_sources(&sources, &groups(&config)?)
-        .map_err(crate::settings::policy_errors)?;
+    let policies = Policies::new(
+        saaswarden_policy::PolicySet::from_sources(&sources, &groups(&config)?)
+            .map_err(crate::settings::policy_errors)?,
+    );
 
     let db = global.db.clone().unwrap_or_else(|| scratch.path().join("demo.db"));
     let store = SqliteStore::open(&db)?;

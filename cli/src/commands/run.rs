@@ -1,5 +1,5 @@
 use anyhow::Context as _;
-use saaswarden_app::{Detectors, ReplayInput, RunReport, replay};
+use saaswarden_app::{Detectors, Policies, ReplayInput, RunReport, replay};
 use saaswarden_connectors::zendesk::ZendeskUsers;
 use saaswarden_core::detect::Engine;
 use serde_json::json;
@@ -15,7 +15,7 @@ pub async fn execute(global: &Global, args: RunArgs) -> anyhow::Result<u8> {
     }
     let config = load_config(global.config.as_deref())?;
     let enricher = load_enricher(&config, global.config.as_deref())?;
-    let policies = load_policies(&config, global.config.as_deref())?;
+    let policies = load_policies(&config, global.config.as_deref())?.map(Policies::new);
     let zendesk_users = match &args.zendesk_users {
         Some(path) => read_users(path)?,
         None => ZendeskUsers::default(),

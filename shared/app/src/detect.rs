@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use saaswarden_core::detect::{Context, Engine, usage_keys};
 use saaswarden_core::enrich::Enricher;
 use saaswarden_core::{Activity, Alert};
-use saaswarden_policy::{Evaluator, EvaluatorState, PolicySet};
+use saaswarden_policy::{Evaluator, EvaluatorState, Per, PolicySet};
 use saaswarden_store::{ActivityBatch, ActivityLog, AlertStore, Directory, StateStore, StoreError};
 use tracing::{debug, warn};
 
@@ -28,15 +28,39 @@ const STATE_RETRIES: usize = 5;
 /// How far back "places the tenant's users use" looks.
 const USAGE_DAYS: i64 = 30;
 
-/// The tenant-state record holding the custom policies' counters.
-const POLICY_STATE: &str = "policies";
+/// The tenant-state record holding the counters of the policies that count across users.
+const SHARED_POLICY_STATE: &str = "policies";
 
 /// Everything that turns activities into alerts, built once per process.
 pub struct Detectors<'a> {
     pub engine: &'a Engine,
-    /// Custom activity policies; `None` or empty when there are none.
-    pub policies: Option<&'a PolicySet>,
+    /// Custom activity policies; `None` when there are none.
+    pub policies: Option<&'a Policies>,
     pub enricher: &'a dyn Enricher,
+}
+
+/// Custom policies, split by where their counters live: policies counted per user (the default) keep
+/// them in a record of that user, so a batch reads and writes only its user's counters; policies counted
+/// per IP, app or tenant share one record of the tenant. Either record is touched only by batches with a
+/// matching activity.
+pub struct Policies {
+    per_user: PolicySet,
+    shared: PolicySet,
+}
+
+impl Policies {
+    pub fn new(set: PolicySet) -> Policies {
+        let (per_user, shared) = set.partition(|p| p.per().contains(&Per::User));
+        Policies { per_user, shared }
+    }
+
+    pub fn len(&self) -> usize {
+        self.per_user.len() + self.shared.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -87,17 +111,23 @@ where
     // Custom policies count across users (per IP, per tenant), so their counters live in a tenant record,
     // evaluated once per batch before the user's state is committed.
     let mut policy_report = BatchReport::default();
-    if let Some(set) = detectors.policies.filter(|set| !set.is_empty()) {
-        let last_seen = store.load_user(&batch.tenant, &batch.user).await?.value.last_seen;
-        let mut fresh: Vec<&Activity> = batch
-            .activities
-            .iter()
-            .filter(|a| !(stored.contains(&a.id) && last_seen.is_some_and(|last| a.occurred_at <= last)))
-            .collect();
-        fresh.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at).then_with(|| a.id.cmp(&b.id)));
-        let alerts = evaluate_policies(set, store, &batch.tenant, &batch.user, &fresh).await?;
-        policy_report.alerts_raised = alerts.len();
-        policy_report.alerts_created = store.upsert(&alerts).await?;
+    if let Some(policies) = detectors.policies {
+        let user_record = format!("policies/user/{}", batch.user);
+        for (set, record) in [(&policies.per_user, user_record.as_str()), (&policies.shared, SHARED_POLICY_STATE)] {
+            if !batch.activities.iter().any(|a| set.any_match(a)) {
+                continue;
+            }
+            let last_seen = store.load_user(&batch.tenant, &batch.user).await?.value.last_seen;
+            let mut fresh: Vec<&Activity> = batch
+                .activities
+                .iter()
+                .filter(|a| !(stored.contains(&a.id) && last_seen.is_some_and(|last| a.occurred_at <= last)))
+                .collect();
+            fresh.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at).then_with(|| a.id.cmp(&b.id)));
+            let alerts = evaluate_policies(set, record, store, &batch.tenant, &batch.user, &fresh).await?;
+            policy_report.alerts_raised += alerts.len();
+            policy_report.alerts_created += store.upsert(&alerts).await?;
+        }
     }
 
     let mut attempt = 0;
@@ -139,6 +169,7 @@ where
 /// them conditionally (a concurrent batch of the same tenant means a reload and a retry).
 async fn evaluate_policies<S: StateStore + Sync>(
     set: &PolicySet,
+    record: &str,
     store: &S,
     tenant: &str,
     user: &str,
@@ -147,7 +178,7 @@ async fn evaluate_policies<S: StateStore + Sync>(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let saved = store.load_tenant_state(tenant, POLICY_STATE).await?;
+        let saved = store.load_tenant_state(tenant, record).await?;
         let state: EvaluatorState = if saved.value.is_null() {
             EvaluatorState::default()
         } else {
@@ -167,7 +198,7 @@ async fn evaluate_policies<S: StateStore + Sync>(
             id: tenant.to_string(),
             source,
         })?;
-        match store.save_tenant_state(tenant, POLICY_STATE, &state, saved.version).await {
+        match store.save_tenant_state(tenant, record, &state, saved.version).await {
             Ok(()) => return Ok(alerts),
             Err(StoreError::Conflict { .. }) if attempt < STATE_RETRIES => {
                 warn!(tenant, attempt, "policy state changed concurrently; re-evaluating the batch");

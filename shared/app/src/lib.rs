@@ -10,7 +10,7 @@ pub mod error;
 pub mod ingest;
 pub mod replay;
 
-pub use detect::{BatchReport, Detectors, detect_batch};
+pub use detect::{BatchReport, Detectors, Policies, detect_batch};
 pub use error::AppError;
 pub use ingest::{Ingested, into_batches, normalize_entries};
 pub use replay::{ReplayInput, RunReport, replay};

@@ -134,6 +134,21 @@ impl PolicySet {
         }
     }
 
+    /// Splits the set in two: the policies `keep` accepts, and the rest. Each half has its own index.
+    pub fn partition(self, keep: impl Fn(&CompiledPolicy) -> bool) -> (PolicySet, PolicySet) {
+        let (kept, rest): (Vec<CompiledPolicy>, Vec<CompiledPolicy>) = self.policies.into_iter().partition(|p| keep(p));
+        let set = |policies: Vec<CompiledPolicy>| PolicySet { index: ActionIndex::build(&policies), policies };
+        (set(kept), set(rest))
+    }
+
+    /// Whether any enabled policy of the set matches the activity (cheap: the action index first).
+    pub fn any_match(&self, activity: &Activity) -> bool {
+        let (pinned, unpinned) = self.index.candidates(activity);
+        crate::index::merged(pinned, unpinned)
+            .filter_map(|i| self.policies.get(i))
+            .any(|p| p.enabled && p.matches(activity))
+    }
+
     pub fn policies(&self) -> &[CompiledPolicy] {
         &self.policies
     }
