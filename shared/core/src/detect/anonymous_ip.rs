@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{Context, Detection, Raise, in_learning_period, ip_key};
+use super::{Context, Detection, Raise, in_learning_period, ip_key, risky_tags};
 use crate::activity::Activity;
 use crate::alert::Alert;
 use crate::config::{AnonymousIpSettings, Common};
@@ -34,11 +34,7 @@ impl Detection for AnonymousIp {
         if !activity.is_interactive_user_activity() {
             return;
         }
-        let matched: Vec<&str> =
-            activity.ip_tags.iter().filter(|t| self.settings.tags.contains(t)).map(String::as_str).collect();
-        if matched.is_empty() || activity.ip_tags.iter().any(|t| self.settings.trusted_tags.contains(t)) {
-            return;
-        }
+        let Some(matched) = risky_tags(activity, &self.settings.tags, &self.settings.trusted_tags) else { return };
         let sharers = ctx.users_of(&ip_key(ip));
         if self.settings.shared_ip_users > 0 && sharers >= self.settings.shared_ip_users {
             return;

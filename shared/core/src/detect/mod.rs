@@ -76,6 +76,16 @@ pub fn usage_keys(activity: &Activity) -> Vec<String> {
     keys
 }
 
+/// The activity's IP tags that are among `risky`, unless one of its tags is `trusted` (the organisation's
+/// own ranges win). `None` when nothing risky remains.
+pub(crate) fn risky_tags<'a>(activity: &'a Activity, risky: &[String], trusted: &[String]) -> Option<Vec<&'a str>> {
+    if activity.ip_tags.iter().any(|t| trusted.contains(t)) {
+        return None;
+    }
+    let matched: Vec<&str> = activity.ip_tags.iter().filter(|t| risky.contains(t)).map(String::as_str).collect();
+    (!matched.is_empty()).then_some(matched)
+}
+
 /// What every alert of a detection has in common; the detection adds its own title and facts.
 pub(crate) struct Raise<'a> {
     pub ctx: &'a Context,

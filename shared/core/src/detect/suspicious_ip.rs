@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use super::{Context, Detection, Raise, in_learning_period};
+use super::{Context, Detection, Raise, in_learning_period, risky_tags};
 use crate::activity::{Activity, PrincipalKind};
 use crate::alert::Alert;
 use crate::config::{Common, SuspiciousIpSettings};
@@ -33,11 +33,7 @@ impl Detection for SuspiciousIp {
         if activity.actor.kind != PrincipalKind::User {
             return;
         }
-        let matched: Vec<&str> =
-            activity.ip_tags.iter().filter(|t| self.settings.tags.contains(t)).map(String::as_str).collect();
-        if matched.is_empty() || activity.ip_tags.iter().any(|t| self.settings.trusted_tags.contains(t)) {
-            return;
-        }
+        let Some(matched) = risky_tags(activity, &self.settings.tags, &self.settings.trusted_tags) else { return };
         if in_learning_period(&self.common, state, ctx, activity.occurred_at) || !self.common.in_scope(user) {
             return;
         }
