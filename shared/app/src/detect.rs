@@ -12,7 +12,7 @@
 //! activities are written only after their batch's state commit, an activity in the audit trail was
 //! always processed — late, out-of-order activities included.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use saaswarden_core::detect::{Context, Engine, usage_keys};
@@ -108,25 +108,22 @@ where
     let ids: Vec<String> = batch.activities.iter().map(|a| a.id.clone()).collect();
     let stored = store.existing(&batch.tenant, &ids).await?;
 
-    // Custom policies count across users (per IP, per tenant), so their counters live in a tenant record,
-    // evaluated once per batch before the user's state is committed.
+    // Custom policies run once per batch, before the user's state is committed; only the policy sets with
+    // a matching activity read and write their counters (see `Policies`).
     let mut policy_report = BatchReport::default();
     if let Some(policies) = detectors.policies {
         let user_record = format!("policies/user/{}", batch.user);
-        for (set, record) in [(&policies.per_user, user_record.as_str()), (&policies.shared, SHARED_POLICY_STATE)] {
-            if !batch.activities.iter().any(|a| set.any_match(a)) {
-                continue;
-            }
+        let sets = [(&policies.per_user, user_record.as_str()), (&policies.shared, SHARED_POLICY_STATE)];
+        let matching: Vec<_> =
+            sets.into_iter().filter(|(set, _)| batch.activities.iter().any(|a| set.any_match(a))).collect();
+        if !matching.is_empty() {
             let last_seen = store.load_user(&batch.tenant, &batch.user).await?.value.last_seen;
-            let mut fresh: Vec<&Activity> = batch
-                .activities
-                .iter()
-                .filter(|a| !(stored.contains(&a.id) && last_seen.is_some_and(|last| a.occurred_at <= last)))
-                .collect();
-            fresh.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at).then_with(|| a.id.cmp(&b.id)));
-            let alerts = evaluate_policies(set, record, store, &batch.tenant, &batch.user, &fresh).await?;
-            policy_report.alerts_raised += alerts.len();
-            policy_report.alerts_created += store.upsert(&alerts).await?;
+            let fresh = unprocessed(&batch.activities, &stored, last_seen);
+            for (set, record) in matching {
+                let alerts = evaluate_policies(set, record, store, &batch.tenant, &batch.user, &fresh).await?;
+                policy_report.alerts_raised += alerts.len();
+                policy_report.alerts_created += store.upsert(&alerts).await?;
+            }
         }
     }
 
@@ -134,12 +131,7 @@ where
     loop {
         attempt += 1;
         let mut state = store.load_user(&batch.tenant, &batch.user).await?;
-        let last_seen = state.value.last_seen;
-        let fresh: Vec<&saaswarden_core::Activity> = batch
-            .activities
-            .iter()
-            .filter(|a| !(stored.contains(&a.id) && last_seen.is_some_and(|last| a.occurred_at <= last)))
-            .collect();
+        let fresh = unprocessed(&batch.activities, &stored, state.value.last_seen);
         let replayed = batch.activities.len() - fresh.len();
         let mut outcome = engine.process_user(&batch.user, &mut state.value, fresh.iter().copied(), &ctx);
         outcome.redelivered += replayed;
@@ -163,6 +155,22 @@ where
             Err(error) => return Err(error),
         }
     }
+}
+
+/// The activities not yet processed, oldest first: not a replay of old logs (in the audit trail and no
+/// newer than the state's last activity). Redeliveries of the latest batch are caught by the state's
+/// recent ids inside the engine.
+fn unprocessed<'a>(
+    activities: &'a [Activity],
+    stored: &HashSet<String>,
+    last_seen: Option<DateTime<Utc>>,
+) -> Vec<&'a Activity> {
+    let mut fresh: Vec<&Activity> = activities
+        .iter()
+        .filter(|a| !(stored.contains(&a.id) && last_seen.is_some_and(|last| a.occurred_at <= last)))
+        .collect();
+    fresh.sort_by(|a, b| a.occurred_at.cmp(&b.occurred_at).then_with(|| a.id.cmp(&b.id)));
+    fresh
 }
 
 /// Runs the custom policies over the batch's new activities against the tenant's policy counters, saving
