@@ -14,7 +14,7 @@ use saaswarden_core::detect;
 use crate::error::{ErrorKind, PolicyError};
 use crate::filter::{Matcher, compile_leaf};
 use crate::groups::Groups;
-use crate::index::ActionIndex;
+use crate::index::ShapeIndex;
 use crate::inline_tests::{InlineTest, build_test};
 use crate::model::{FilterModel, GovernanceAction, MatchMode, Per, PolicyModel};
 use crate::parse::{Decoder, decode_policy, parse_yaml};
@@ -37,7 +37,7 @@ pub const BUILTIN_POLICY_IDS: [&str; 8] = [
 #[derive(Debug)]
 pub struct PolicySet {
     policies: Vec<CompiledPolicy>,
-    index: ActionIndex,
+    index: ShapeIndex,
 }
 
 /// One policy, ready to evaluate.
@@ -127,7 +127,7 @@ impl PolicySet {
             policies.extend(outcome.policy);
         }
         if errors.is_empty() {
-            let index = ActionIndex::build(&policies);
+            let index = ShapeIndex::default();
             Ok(PolicySet { policies, index })
         } else {
             Err(errors)
@@ -137,15 +137,16 @@ impl PolicySet {
     /// Splits the set in two: the policies `keep` accepts, and the rest. Each half has its own index.
     pub fn partition(self, keep: impl Fn(&CompiledPolicy) -> bool) -> (PolicySet, PolicySet) {
         let (kept, rest): (Vec<CompiledPolicy>, Vec<CompiledPolicy>) = self.policies.into_iter().partition(|p| keep(p));
-        let set = |policies: Vec<CompiledPolicy>| PolicySet { index: ActionIndex::build(&policies), policies };
+        let set = |policies: Vec<CompiledPolicy>| PolicySet { index: ShapeIndex::default(), policies };
         (set(kept), set(rest))
     }
 
-    /// Whether any enabled policy of the set matches the activity (cheap: the action index first).
+    /// Whether any enabled policy of the set matches the activity (cheap: the shape index first).
     pub fn any_match(&self, activity: &Activity) -> bool {
-        let (pinned, unpinned) = self.index.candidates(activity);
-        crate::index::merged(pinned, unpinned)
-            .filter_map(|i| self.policies.get(i))
+        self.index
+            .candidates(&self.policies, activity)
+            .iter()
+            .filter_map(|&i| self.policies.get(i as usize))
             .any(|p| p.enabled && p.matches(activity))
     }
 
@@ -153,7 +154,7 @@ impl PolicySet {
         &self.policies
     }
 
-    pub(crate) fn index(&self) -> &ActionIndex {
+    pub(crate) fn index(&self) -> &ShapeIndex {
         &self.index
     }
 

@@ -90,7 +90,7 @@ impl Matcher {
             Matcher::All(children) => children.iter().all(|m| m.matches(activity)),
             Matcher::Any(children) => children.iter().any(|m| m.matches(activity)),
             Matcher::Not(inner) => !inner.matches(activity),
-            Matcher::Leaf(leaf) => leaf.test.value(leaf.field.value(activity)),
+            Matcher::Leaf(leaf) => leaf.matches(activity),
         }
     }
 
@@ -119,15 +119,22 @@ impl Matcher {
 
 impl Leaf {
     /// The exact (lower-cased) actions this leaf requires one of, if it is an `action` `equals` / `in`.
-    pub fn exact_actions(&self) -> Option<Vec<String>> {
-        if self.field != Field::Action {
-            return None;
-        }
-        match &self.test {
-            Test::Equals(p) => Some(vec![p.text.to_string()]),
-            Test::In(patterns) => Some(patterns.iter().map(|p| p.text.to_string()).collect()),
-            _ => None,
-        }
+    /// Whether the leaf tests a field that [`crate::index`]'s activity shapes fix.
+    pub fn is_shape_field(&self) -> bool {
+        matches!(
+            self.field,
+            Field::App
+                | Field::Action
+                | Field::Category
+                | Field::Outcome
+                | Field::Administrative
+                | Field::Impersonated
+                | Field::TargetKind
+        )
+    }
+
+    pub fn matches(&self, activity: &Activity) -> bool {
+        self.test.value(self.field.value(activity))
     }
 }
 

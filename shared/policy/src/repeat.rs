@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::compile::{CompiledPolicy, PolicySet};
-use crate::index::{ActionIndex, merged};
+use crate::index::ShapeIndex;
 use crate::model::MatchMode;
 use crate::template::format_duration;
 
@@ -81,8 +81,8 @@ impl EvaluatorState {
 #[derive(Debug)]
 pub struct Evaluator<'a> {
     policies: &'a [CompiledPolicy],
-    /// Narrows the policies to try by the activity's action; `None` tries them all.
-    index: Option<&'a ActionIndex>,
+    /// Narrows the policies to try by the activity's shape; `None` tries them all.
+    index: Option<&'a ShapeIndex>,
     tenant: String,
     state: EvaluatorState,
     /// Inline tests exercise disabled policies too.
@@ -131,9 +131,8 @@ impl<'a> Evaluator<'a> {
         let policies = self.policies;
         match self.index {
             Some(index) => {
-                let (pinned, unpinned) = index.candidates(activity);
-                for i in merged(pinned, unpinned) {
-                    if let Some(policy) = policies.get(i) {
+                for &i in index.candidates(policies, activity).iter() {
+                    if let Some(policy) = policies.get(i as usize) {
                         self.consider(policy, activity, user, &mut alerts);
                     }
                 }
