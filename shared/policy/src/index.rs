@@ -21,10 +21,12 @@ use crate::filter::Matcher;
 /// Shapes kept at most; each is a few dozen bytes plus its candidate list.
 const MAX_SHAPES: usize = 16_384;
 
+/// Action (exactly as the activity has it) → the shapes seen with it and their candidates.
+type ShapeTable = HashMap<Box<str>, Vec<(Shape, Arc<[u32]>)>, BuildHasherDefault<Fnv>>;
+
 #[derive(Debug, Default)]
 pub(crate) struct ShapeIndex {
-    /// Action (exactly as the activity has it) → the shapes seen with it and their candidates.
-    by_action: RwLock<HashMap<Box<str>, Vec<(Shape, Arc<[u32]>)>, BuildHasherDefault<Fnv>>>,
+    by_action: RwLock<ShapeTable>,
 }
 
 /// The fields, besides the action, that a shape fixes.
