@@ -32,6 +32,8 @@ pub enum Command {
     Demo(DemoArgs),
     /// Replay exported audit logs through the pipeline.
     Run(RunArgs),
+    /// Pull new audit-log entries from the live APIs of the configured `[[sources]]`, then detect.
+    Collect(CollectArgs),
     /// List, show and resolve alerts.
     #[command(subcommand)]
     Alerts(AlertsCommand),
@@ -44,6 +46,9 @@ pub enum Command {
     /// Terminated identities, for the terminated_user detection.
     #[command(subcommand)]
     Directory(DirectoryCommand),
+    /// Governance actions through Microsoft Entra ID: approve, log, revert, retry.
+    #[command(subcommand)]
+    Governance(GovernanceCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -71,6 +76,46 @@ pub enum DirectoryCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Read disabled and deleted users from Microsoft Graph (delta query; continues from the last sync).
+    Sync {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum GovernanceCommand {
+    /// Approve (run) a governance action on an alert's user; runs it at once.
+    Approve {
+        alert_id: String,
+        #[arg(long, value_parser = ["notify-user", "require-sign-in", "suspend-user"])]
+        action: String,
+        /// Who approves (default: $USER, else "cli").
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// The governance log, newest first.
+    Log {
+        /// Only the actions of this alert.
+        #[arg(long)]
+        alert: Option<String>,
+        #[arg(long, default_value_t = 200)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Undo a suspension (re-enable the user).
+    Revert {
+        id: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Run a failed action again.
+    Retry {
+        id: String,
+        #[arg(long)]
+        by: Option<String>,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -90,6 +135,22 @@ pub struct DemoArgs {
     /// Exit with code 4 unless every planted attack is found and no benign activity raised an alert.
     #[arg(long)]
     pub check: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CollectArgs {
+    /// Only the sources of this app.
+    #[arg(long, value_enum)]
+    pub app: Option<CollectApp>,
+    /// Print the run summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CollectApp {
+    Slack,
+    Zendesk,
 }
 
 #[derive(Debug, Args)]

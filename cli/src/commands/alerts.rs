@@ -1,6 +1,6 @@
 use chrono::Utc;
 use saaswarden_core::{AlertStatus, Resolution, ResolutionKind, Severity};
-use saaswarden_store::{ActivityLog, AlertFilter, AlertStore};
+use saaswarden_store::{ActivityLog, AlertFilter, AlertStore, GovernanceFilter, GovernanceLog};
 use serde_json::json;
 
 use crate::cli::{AlertListArgs, AlertsCommand, Global, ResolutionNote, SeverityArg, StatusArg, Verdict};
@@ -54,14 +54,17 @@ async fn list(store: &impl AlertStore, args: AlertListArgs) -> anyhow::Result<u8
     Ok(exit::OK)
 }
 
-async fn show(store: &(impl AlertStore + ActivityLog), id: &str, json: bool) -> anyhow::Result<u8> {
+async fn show(store: &(impl AlertStore + ActivityLog + GovernanceLog), id: &str, json: bool) -> anyhow::Result<u8> {
     let Some(alert) = store.get(id).await? else {
         anyhow::bail!("no alert with id `{id}` (list them with `saaswarden alerts list`)");
     };
     let history = store.history(id).await?;
     let evidence = store.get_many(&alert.tenant, &alert.activity_ids).await?;
+    let governance = store
+        .governance_entries(&GovernanceFilter { alert_id: Some(id.to_string()), limit: 100, ..Default::default() })
+        .await?;
     if json {
-        print_json(&json!({ "alert": alert, "history": history, "activities": evidence }))?;
+        print_json(&json!({ "alert": alert, "history": history, "activities": evidence, "governance": governance }))?;
         return Ok(exit::OK);
     }
     println!("{}  [{} / {}]  {}", alert.id, alert.severity, alert.status.as_str(), alert.title);
@@ -81,6 +84,10 @@ async fn show(store: &(impl AlertStore + ActivityLog), id: &str, json: bool) -> 
             resolution.at.to_rfc3339(),
             resolution.comment.as_deref().map(|c| format!(": {c}")).unwrap_or_default()
         );
+    }
+    if !governance.is_empty() {
+        println!("\ngovernance ({} actions):", governance.len());
+        print!("{}", super::governance::entry_table(&governance));
     }
     println!("\nevidence ({} activities):", alert.activity_ids.len());
     print!("{}", activity_table(&evidence));

@@ -66,12 +66,15 @@ pub async fn execute(global: &Global, args: DemoArgs) -> anyhow::Result<u8> {
         entries: entries_of(&mut tenant),
         zendesk_users: ZendeskUsers::from_json(&tenant.zendesk_users)?,
     };
+    let alerts_before = super::governance::alert_ids(&store).await?;
     store.begin_bulk()?;
     let detectors = Detectors { engine: &engine, policies: Some(&policies), enricher: enricher.as_ref() };
     let report = replay(input, &config.tenant, &detectors, &store).await;
     store.end_bulk()?;
     let report = report?;
     super::run::report_rejected(&report);
+    // Governance runs in dry-run unless the user's configuration turns it off: logged, nothing called.
+    let governed = super::governance::govern_new_alerts(&config, &store, &alerts_before).await?;
 
     let alerts = store.list(&AlertFilter { limit: usize::MAX >> 1, ..Default::default() }).await?;
     // The planted attacks test the built-in anomaly detections; custom policies are audit rules that
@@ -96,6 +99,9 @@ pub async fn execute(global: &Global, args: DemoArgs) -> anyhow::Result<u8> {
         options.seed
     );
     println!("{}\n", super::run::describe(&report));
+    if let Some(governed) = governed {
+        println!("{}\n", super::governance::describe_report(&governed));
+    }
     print!("{}", detection_counts(&engine, &anomalies));
     println!();
     print!("{}", policy_counts(&custom, policies.len()));

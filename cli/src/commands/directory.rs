@@ -42,5 +42,6 @@ pub async fn execute(global: &Global, command: DirectoryCommand) -> anyhow::Resu
             }
             Ok(exit::OK)
         }
+        DirectoryCommand::Sync { json } => super::governance::sync(global, json).await,
     }
 }

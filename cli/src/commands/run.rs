@@ -28,12 +28,20 @@ pub async fn execute(global: &Global, args: RunArgs) -> anyhow::Result<u8> {
         entries: Vec::new(),
         zendesk_users,
     };
+    // Fail before detection, not after, when governance is configured to act but cannot (no secret).
+    super::governance::Provider::from_config(&config)?;
+    let alerts_before = super::governance::alert_ids(&store).await?;
     store.begin_bulk()?;
     let detectors = Detectors { engine: &engine, policies: policies.as_ref(), enricher: enricher.as_ref() };
     let report = replay(input, &config.tenant, &detectors, &store).await;
     store.end_bulk()?;
     let report = report?;
     report_rejected(&report);
+    // Automatic governance for the alerts this run raised (each action claimed once: a rerun acts on nothing).
+    if let Some(governed) = super::governance::govern_new_alerts(&config, &store, &alerts_before).await? {
+        let line = super::governance::describe_report(&governed);
+        if args.json { eprintln!("{line}") } else { println!("{line}") }
+    }
     if args.json {
         print_json(&summary(&report))?;
     } else {

@@ -4,13 +4,18 @@
 //!
 //! Must not depend on a concrete cloud SDK or on the command line.
 
+pub mod collect;
 pub mod detect;
 pub mod directory;
 pub mod error;
+pub mod govern;
 pub mod ingest;
+pub mod messages;
 pub mod replay;
 
+pub use collect::{CollectError, CollectReport, CollectSettings, collect_once};
 pub use detect::{BatchReport, Detectors, Policies, detect_batch};
 pub use error::AppError;
 pub use ingest::{Ingested, into_batches, normalize_entries};
+pub use messages::{DeliveryReport, Failure, Message, detect_messages};
 pub use replay::{ReplayInput, RunReport, replay};

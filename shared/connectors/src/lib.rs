@@ -3,7 +3,7 @@
 //! One folder per connector with the same inner shape: `wire` (the entry as the app sends it, decoded
 //! tolerantly because both apps add fields and actions over time), `normalize` (wire entry to activity),
 //! `actions` (which app action is which activity category). [`input`] reads exported audit logs from files
-//! for replay; HTTP clients come later.
+//! for replay; [`http`] is the HTTP client every API client shares.
 //!
 //! This crate must not depend on AWS, on storage, or on the detections: it reads bytes and produces
 //! activities, so the command line, the Lambda functions and the tests can all share it.
@@ -11,8 +11,11 @@
 //! [`Activity`]: saaswarden_core::Activity
 
 pub mod error;
+pub mod graph;
+pub mod http;
 pub mod input;
 pub mod slack;
+pub mod source;
 pub mod zendesk;
 
 mod normalize;
@@ -20,4 +23,5 @@ mod wire;
 
 pub use error::{EntryProblem, InputError, NormalizeError, UsersError};
 pub use input::{RawEntry, ReadOutcome, Rejected, read_path};
+pub use source::{AuditSource, Order, Page, SourceError};
 pub use zendesk::{ZendeskUser, ZendeskUsers};

@@ -8,10 +8,12 @@
 
 pub mod activity;
 pub mod alert;
+pub mod checkpoint;
 pub mod config;
 pub mod detect;
 pub mod directory;
 pub mod enrich;
+pub mod governance;
 pub mod state;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

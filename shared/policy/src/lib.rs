@@ -39,3 +39,13 @@ pub use repeat::{Evaluator, EvaluatorState};
 
 #[cfg(test)]
 mod tests;
+
+/// The starter pack in `policies/`, built in: (origin, YAML) per file, for [`PolicySet::from_sources`].
+pub mod starter {
+    include!(concat!(env!("OUT_DIR"), "/starter_policies.rs"));
+
+    /// The starter pack as owned sources.
+    pub fn sources() -> Vec<(String, String)> {
+        STARTER_POLICIES.iter().map(|(origin, text)| (origin.to_string(), text.to_string())).collect()
+    }
+}

@@ -727,3 +727,12 @@ fn repeated_counting_is_idempotent_and_tolerates_late_hits_from_other_users() {
     assert!(downloads(&mut ev, "bob@acme.example", &[0]).is_empty(), "a redelivered match is not a second match");
     assert_eq!(downloads(&mut ev, "bob@acme.example", &[1]).len(), 1);
 }
+
+#[test]
+fn the_built_in_starter_pack_compiles_with_every_policy() {
+    let sources = crate::starter::sources();
+    assert!(sources.len() >= 25, "starter pack has {} files", sources.len());
+    assert!(sources.iter().all(|(origin, _)| origin.starts_with("policies/")), "origins name the repository path");
+    let set = PolicySet::from_sources(&sources, &Groups::new()).unwrap_or_else(|e| panic!("{}", render(&e)));
+    assert_eq!(set.len(), sources.len());
+}

@@ -12,7 +12,9 @@ pub mod sqlite;
 
 pub use error::StoreError;
 pub use ports::{
-    ActivityBatch, ActivityLog, ActivityQuery, ActivityQueue, AlertFilter, AlertStore, Directory, StateStore, Versioned,
+    ActivityBatch, ActivityLog, ActivityQuery, ActivityQueue, AlertFilter, AlertStore, Checkpoints, Directory,
+    StateStore, Versioned,
 };
+pub use ports::{Claim, GovernanceFilter, GovernanceLog};
 pub use queue::InProcessQueue;
 pub use sqlite::SqliteStore;

@@ -174,3 +174,80 @@ pub struct AlertFilter {
 pub trait ActivityQueue {
     fn send(&self, batches: Vec<ActivityBatch>) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
+
+/// Where collectors keep how far each audit-log stream was read (`saaswarden_core::checkpoint`).
+///
+/// `stream` names the stream within the tenant: `slack`, `zendesk`, `zendesk_access`. A collector loads
+/// the checkpoint, reads and hands entries downstream, then saves conditionally on the version it loaded:
+/// two collectors racing on one stream cannot move it backwards or skip a window.
+pub trait Checkpoints {
+    /// The stored checkpoint (`None` and version 0 before the first save).
+    fn load(
+        &self,
+        tenant: &str,
+        stream: &str,
+    ) -> impl Future<Output = Result<Versioned<Option<saaswarden_core::checkpoint::Checkpoint>>, StoreError>> + Send;
+
+    /// Saves if the stored version is still `expected_version` (0: none stored yet); otherwise
+    /// [`StoreError::Conflict`]. The stored version becomes `expected_version + 1`.
+    fn save(
+        &self,
+        tenant: &str,
+        stream: &str,
+        checkpoint: &saaswarden_core::checkpoint::Checkpoint,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// How a governance decision's claim went.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// The entry was recorded now (version 1): this delivery executes it.
+    Claimed,
+    /// An entry with that id already exists: another delivery claimed it first; act on nothing.
+    Existing(Box<Versioned<saaswarden_core::governance::GovernanceEntry>>),
+}
+
+/// The governance log. Entries are claimed once per (alert, action) — a conditional create — so a
+/// redelivered decision never acts twice; later steps are conditional on the entry's version.
+pub trait GovernanceLog {
+    /// Records `entry` unless an entry with its id exists; never overwrites.
+    fn claim_action(
+        &self,
+        entry: &saaswarden_core::governance::GovernanceEntry,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+
+    fn governance_entry(
+        &self,
+        id: &str,
+    ) -> impl Future<Output = Result<Option<Versioned<saaswarden_core::governance::GovernanceEntry>>, StoreError>> + Send;
+
+    /// Saves an entry if its version is still `expected_version`; otherwise [`StoreError::Conflict`].
+    fn save_governance_entry(
+        &self,
+        entry: &saaswarden_core::governance::GovernanceEntry,
+        expected_version: u64,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Entries, newest first.
+    fn governance_entries(
+        &self,
+        filter: &GovernanceFilter,
+    ) -> impl Future<Output = Result<Vec<saaswarden_core::governance::GovernanceEntry>, StoreError>> + Send;
+
+    /// Takes one unit of the tenant's budget for `window` (e.g. a clock hour) if fewer than `limit` were
+    /// taken: an atomic conditional increment. Returns whether a unit was taken.
+    fn take_budget(
+        &self,
+        tenant: &str,
+        window: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct GovernanceFilter {
+    pub tenant: Option<String>,
+    pub alert_id: Option<String>,
+    pub limit: usize,
+}

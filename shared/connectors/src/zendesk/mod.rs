@@ -2,9 +2,12 @@
 //! that turns an entry's `actor_id` into an email.
 
 mod actions;
+mod client;
 mod normalize;
+mod resolver;
 mod users;
 pub mod wire;
 
+pub use client::{ZendeskAuth, ZendeskClient};
 pub use normalize::normalize;
 pub use users::{ZendeskUser, ZendeskUsers};

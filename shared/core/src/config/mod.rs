@@ -10,6 +10,12 @@ use ipnet::IpNet;
 use serde::{Deserialize, Deserializer};
 
 use crate::alert::Severity;
+use crate::governance::GovernanceSetting;
+
+mod governance;
+mod sources;
+pub use governance::{DEFAULT_SUSPENSIONS_PER_HOUR, GovernanceSettings, GraphSettings, is_object_id};
+pub use sources::{SLACK_BASE_URL, SourceSettings};
 
 /// Why a configuration was rejected. The message always names the file and the setting.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +39,10 @@ pub struct Config {
     pub groups: BTreeMap<String, Vec<String>>,
     pub enrichment: EnrichmentSettings,
     pub detections: Detections,
+    /// Identity-provider actions and their safety rails (docs/governance.md).
+    pub governance: GovernanceSettings,
+    /// Audit logs to collect over HTTP (`saaswarden collect`, the collector Lambda); docs/connectors.md.
+    pub sources: Vec<SourceSettings>,
 }
 
 impl Default for Config {
@@ -43,6 +53,8 @@ impl Default for Config {
             groups: BTreeMap::new(),
             enrichment: EnrichmentSettings::default(),
             detections: Detections::default(),
+            governance: GovernanceSettings::default(),
+            sources: Vec::new(),
         }
     }
 }
@@ -54,6 +66,7 @@ impl Config {
             .map_err(|e| ConfigError::Parse { origin: origin.to_string(), message: describe_toml_error(text, &e) })?;
         config.validate(origin)?;
         config.expand_groups(origin)?;
+        config.governance.expand_groups(&config.groups);
         Ok(config)
     }
 
@@ -143,6 +156,8 @@ impl Config {
         if failed.window.is_zero() {
             return Err(invalid("detections.multiple_failed_logins.window", "must be longer than 0s".into()));
         }
+        sources::validate(&self.sources, &self.tenant, invalid)?;
+        self.governance.validate(&self.groups, invalid)?;
         Ok(())
     }
 }
@@ -227,6 +242,21 @@ pub struct Detections {
 }
 
 impl Detections {
+    /// The governance settings of a built-in detection; `None` when `policy_id` is not one.
+    pub fn governance(&self, policy_id: &str) -> Option<&[GovernanceSetting]> {
+        Some(match policy_id {
+            "anonymous_ip" => &self.anonymous_ip.governance,
+            "infrequent_country" => &self.infrequent_country.governance,
+            "suspicious_ip" => &self.suspicious_ip.governance,
+            "impossible_travel" => &self.impossible_travel.governance,
+            "terminated_user" => &self.terminated_user.governance,
+            "multiple_failed_logins" => &self.multiple_failed_logins.governance,
+            "unusual_admin_activity" => &self.unusual_admin_activity.governance,
+            "unusual_impersonated_activity" => &self.unusual_impersonated_activity.governance,
+            _ => return None,
+        })
+    }
+
     pub(crate) fn for_each_common(&mut self, mut f: impl FnMut(&str, ScopeLists<'_>)) {
         f("anonymous_ip", self.anonymous_ip.scope_lists());
         f("infrequent_country", self.infrequent_country.scope_lists());
@@ -309,6 +339,8 @@ macro_rules! detection_settings {
             pub include_users: Vec<String>,
             pub exclude_groups: Vec<String>,
             pub include_groups: Vec<String>,
+            /// Governance actions for this detection's alerts (docs/governance.md); none by default.
+            pub governance: Vec<GovernanceSetting>,
             $( $(#[$fmeta])* pub $field: $ty, )*
         }
 
@@ -322,6 +354,7 @@ macro_rules! detection_settings {
                     include_users: Vec::new(),
                     exclude_groups: Vec::new(),
                     include_groups: Vec::new(),
+                    governance: Vec::new(),
                     $( $field: $default, )*
                 }
             }

@@ -2,7 +2,9 @@
 
 mod activities;
 mod alerts;
+mod checkpoints;
 mod directory;
+mod governance;
 mod schema;
 mod state;
 

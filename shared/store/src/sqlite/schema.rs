@@ -81,6 +81,34 @@ CREATE TABLE tenant_state (
     PRIMARY KEY (tenant, name)
 );
 "#,
+    r#"
+CREATE TABLE checkpoints (
+    tenant      TEXT NOT NULL,
+    stream      TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    body        TEXT NOT NULL,
+    PRIMARY KEY (tenant, stream)
+);
+"#,
+    r#"
+CREATE TABLE governance_log (
+    id          TEXT PRIMARY KEY,
+    tenant      TEXT NOT NULL,
+    alert_id    TEXT NOT NULL,
+    version     INTEGER NOT NULL,
+    created_at  INTEGER NOT NULL,
+    body        TEXT NOT NULL
+);
+CREATE INDEX governance_by_alert ON governance_log (alert_id);
+CREATE INDEX governance_by_time ON governance_log (tenant, created_at);
+
+CREATE TABLE governance_budget (
+    tenant      TEXT NOT NULL,
+    period      TEXT NOT NULL,
+    used        INTEGER NOT NULL,
+    PRIMARY KEY (tenant, period)
+);
+"#,
 ];
 
 pub(super) fn prepare(conn: &Connection) -> rusqlite::Result<()> {

@@ -1,0 +1,271 @@
+//! Collect once: read one audit-log stream from its checkpoint up to now, hand the new activities to the
+//! queue, and move the checkpoint — in the cloud (collector Lambda) and locally (`saaswarden collect`).
+//!
+//! The order of effects is what makes a crash harmless: a window's activities are sent downstream
+//! *before* its checkpoint is saved. A crash in between re-sends them on the next run, and detection is
+//! idempotent by activity id, so nothing is lost and nothing is counted twice. The checkpoint keeps the
+//! ids handed in the last `overlap`, so the next run's re-read of that overlap sends nothing twice.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use saaswarden_connectors::http::{HttpError, HttpStats};
+use saaswarden_connectors::input::{RawEntry, Rejected};
+use saaswarden_connectors::{AuditSource, Order, SourceError};
+use saaswarden_core::checkpoint::{Checkpoint, Seen, Window, WindowPolicy, plan_windows};
+use saaswarden_core::config::SourceSettings;
+use saaswarden_store::{ActivityQueue, Checkpoints, StoreError};
+
+use crate::ingest::{Ingested, into_batches, normalize_entries};
+
+/// Extra time, past the budget, to hand downstream what an oldest-first window read before the budget ran
+/// out (its actors' user lookups): without it that work would be read again next run. Keep `time_budget`
+/// at least this far below a Lambda's timeout.
+const HAND_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// How often one run re-reads a window whose cursor the API rejected, before giving up until next run.
+const CURSOR_RESTARTS: u32 = 3;
+
+/// What one run of one stream does.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CollectSettings {
+    pub tenant: String,
+    pub windows: WindowPolicy,
+    /// Wall-clock time one run may take; windows not finished by then are read next run.
+    pub time_budget: std::time::Duration,
+}
+
+impl CollectSettings {
+    /// The settings of a `[[sources]]` entry; `default_tenant` is the configuration's `tenant`.
+    pub fn from_source(source: &SourceSettings, default_tenant: &str) -> CollectSettings {
+        let duration = |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        CollectSettings {
+            tenant: source.tenant_or(default_tenant).to_string(),
+            windows: WindowPolicy {
+                backfill: duration(source.backfill),
+                overlap: duration(source.overlap),
+                delay: duration(source.delay),
+                max_window: duration(source.window),
+            },
+            time_budget: source.time_budget,
+        }
+    }
+}
+
+/// What one run did. `error` set means the stream stopped early; everything before it was kept.
+#[derive(Debug, Clone, Default)]
+pub struct CollectReport {
+    pub tenant: String,
+    pub stream: String,
+    /// Windows planned this run, and how many were finished and checkpointed.
+    pub windows_planned: usize,
+    pub windows_done: usize,
+    pub pages: usize,
+    /// Entries the API returned (duplicates included).
+    pub entries: usize,
+    /// Entries already handed downstream (overlap with the last run, repeated across pages): skipped.
+    pub duplicates: usize,
+    /// Activities sent downstream, and in how many per-user batches.
+    pub activities_sent: usize,
+    pub batches_sent: usize,
+    /// Entries that did not normalize, each with its page, position and id.
+    pub rejected: Vec<Rejected>,
+    /// Windows re-read from their start because the API rejected the cursor.
+    pub cursor_restarts: u32,
+    /// The run stopped at its time budget; the rest is read next run.
+    pub out_of_time: bool,
+    /// Why the stream stopped early, if it did. The checkpoint stays at the last finished window.
+    pub error: Option<SourceError>,
+    /// The checkpoint at the end of the run.
+    pub checkpoint: Option<DateTime<Utc>>,
+    /// The HTTP client's counters (requests, retries, rate-limit waits).
+    pub http: HttpStats,
+}
+
+/// Why a run failed in a way the stream's own errors do not cover: the checkpoint store or the queue.
+#[derive(Debug, thiserror::Error)]
+pub enum CollectError {
+    #[error("collecting {tenant}/{stream}: {source}")]
+    Store { tenant: String, stream: String, source: StoreError },
+}
+
+/// Reads `source` from its checkpoint to now, window by window (oldest first), sending each finished
+/// window's new activities to `queue` and then saving the checkpoint. `progress` is called after every
+/// page (the CLI prints it for long back-fills).
+pub async fn collect_once<S, C, Q>(
+    settings: &CollectSettings,
+    source: &S,
+    checkpoints: &C,
+    queue: &Q,
+    progress: &(dyn Fn(&CollectReport) + Send + Sync),
+) -> Result<CollectReport, CollectError>
+where
+    S: AuditSource,
+    C: Checkpoints + Sync,
+    Q: ActivityQueue + Sync,
+{
+    let tenant = settings.tenant.as_str();
+    let stream = source.stream().to_string();
+    let store_error = |source| CollectError::Store { tenant: tenant.to_string(), stream: stream.clone(), source };
+    let mut report = CollectReport { tenant: tenant.to_string(), stream: stream.clone(), ..CollectReport::default() };
+
+    let started = source.http().now();
+    let deadline = started + chrono::Duration::from_std(settings.time_budget).unwrap_or(chrono::Duration::MAX);
+    source.http().set_deadline(Some(deadline));
+
+    let loaded = checkpoints.load(tenant, &stream).await.map_err(store_error)?;
+    let mut version = loaded.version;
+    let mut checkpoint = loaded.value;
+    report.checkpoint = checkpoint.as_ref().map(|c| c.through);
+    let windows = plan_windows(checkpoint.as_ref(), started, &settings.windows);
+    report.windows_planned = windows.len();
+    // Ids handed this run: windows share their boundary second, and pages may repeat entries.
+    let mut sent_this_run = HashSet::new();
+
+    for window in windows {
+        let (entries, stop) = read_window(source, window, deadline, &mut report, progress).await;
+        let through = match &stop {
+            None => Some(window.end),
+            // Oldest first, what was read is a complete prefix: keep it rather than read it again.
+            Some(Stop::OutOfTime) if source.order() == Order::OldestFirst => None,
+            Some(_) => {
+                record_stop(&mut report, stop);
+                break;
+            }
+        };
+        if stop.is_some() {
+            // Saving the prefix read before the budget ran out may need a user lookup or two: allow them.
+            source.http().set_deadline(Some(deadline + chrono::Duration::from_std(HAND_GRACE).unwrap_or_default()));
+        }
+        let mut hand = Hand { source, tenant, queue, checkpoint: checkpoint.as_ref(), sent: &mut sent_this_run };
+        let handed = match hand.hand(entries, &mut report).await {
+            Ok(handed) => handed,
+            Err(HandError::Source(SourceError::Http(HttpError::OutOfTime { .. }))) => {
+                record_stop(&mut report, Some(Stop::OutOfTime));
+                break;
+            }
+            Err(HandError::Source(error)) => {
+                record_stop(&mut report, Some(Stop::Error(error)));
+                break;
+            }
+            Err(HandError::Store(error)) => return Err(store_error(error)),
+        };
+        let through = through.or_else(|| handed.iter().map(|seen| seen.at).max());
+        if let Some(through) = through {
+            let next = Checkpoint::advance(checkpoint.as_ref(), through, &handed, settings.windows.overlap);
+            checkpoints.save(tenant, &stream, &next, version).await.map_err(store_error)?;
+            version += 1;
+            report.checkpoint = Some(next.through);
+            checkpoint = Some(next);
+        }
+        if stop.is_some() {
+            record_stop(&mut report, stop);
+            break;
+        }
+        report.windows_done += 1;
+    }
+    source.http().set_deadline(None);
+    report.http = source.http().stats();
+    Ok(report)
+}
+
+enum Stop {
+    OutOfTime,
+    Error(SourceError),
+}
+
+fn record_stop(report: &mut CollectReport, stop: Option<Stop>) {
+    match stop {
+        Some(Stop::OutOfTime) => report.out_of_time = true,
+        Some(Stop::Error(error)) => report.error = Some(error),
+        None => {}
+    }
+}
+
+/// Reads every page of one window; on an error, what was read so far and why it stopped.
+async fn read_window<S: AuditSource>(
+    source: &S,
+    window: Window,
+    deadline: DateTime<Utc>,
+    report: &mut CollectReport,
+    progress: &(dyn Fn(&CollectReport) + Send + Sync),
+) -> (Vec<RawEntry>, Option<Stop>) {
+    let mut entries = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut restarts = 0;
+    loop {
+        if source.http().now() >= deadline {
+            return (entries, Some(Stop::OutOfTime));
+        }
+        match source.page(window, cursor.as_deref()).await {
+            Ok(page) => {
+                report.pages += 1;
+                report.entries += page.entries.len();
+                entries.extend(page.entries);
+                report.http = source.http().stats();
+                progress(report);
+                match page.next_cursor {
+                    Some(next) => cursor = Some(next),
+                    None => return (entries, None),
+                }
+            }
+            Err(SourceError::InvalidCursor { .. }) if restarts < CURSOR_RESTARTS => {
+                // The whole window again: a cursor cannot be repaired, and a partial window is never saved.
+                tracing::warn!(stream = source.stream(), start = %window.start, "paging cursor rejected; re-reading the window");
+                restarts += 1;
+                report.cursor_restarts += 1;
+                report.entries -= entries.len();
+                entries.clear();
+                cursor = None;
+            }
+            Err(SourceError::Http(HttpError::OutOfTime { .. })) => return (entries, Some(Stop::OutOfTime)),
+            Err(error) => return (entries, Some(Stop::Error(error))),
+        }
+    }
+}
+
+enum HandError {
+    Source(SourceError),
+    Store(StoreError),
+}
+
+/// Hands one window's entries downstream.
+struct Hand<'a, S, Q> {
+    source: &'a S,
+    tenant: &'a str,
+    queue: &'a Q,
+    checkpoint: Option<&'a Checkpoint>,
+    sent: &'a mut HashSet<String>,
+}
+
+impl<S: AuditSource, Q: ActivityQueue + Sync> Hand<'_, S, Q> {
+    /// Normalizes, drops what earlier runs or pages already sent, and sends the rest in per-user batches.
+    /// Returns the activities sent (id and time), for the checkpoint.
+    async fn hand(&mut self, entries: Vec<RawEntry>, report: &mut CollectReport) -> Result<Vec<Seen>, HandError> {
+        if entries.is_empty() {
+            return Ok(Vec::new());
+        }
+        let users = self.source.prepare(&entries).await.map_err(HandError::Source)?;
+        let mut ingested = Ingested::default();
+        normalize_entries(self.source.app(), entries, self.tenant, &users, &mut ingested, self.sent);
+        let before = ingested.activities.len();
+        if let Some(checkpoint) = self.checkpoint {
+            let recent: HashSet<&str> = checkpoint.recent.iter().map(|seen| seen.id.as_str()).collect();
+            ingested.activities.retain(|activity| !recent.contains(activity.id.as_str()));
+        }
+        report.duplicates += ingested.duplicates + (before - ingested.activities.len());
+        for rejected in &ingested.rejected {
+            tracing::warn!(stream = self.source.stream(), %rejected, "entry rejected");
+        }
+        report.rejected.extend(ingested.rejected);
+        let handed: Vec<Seen> =
+            ingested.activities.iter().map(|a| Seen { id: a.id.clone(), at: a.occurred_at }).collect();
+        let batches = into_batches(ingested.activities);
+        report.activities_sent += handed.len();
+        report.batches_sent += batches.len();
+        if !batches.is_empty() {
+            self.queue.send(batches).await.map_err(HandError::Store)?;
+        }
+        Ok(handed)
+    }
+}

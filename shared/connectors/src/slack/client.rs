@@ -1,0 +1,167 @@
+//! The Slack Audit Logs API over HTTP: `GET {base}/logs?oldest&latest&limit&cursor`, newest first.
+//!
+//! Slack reports errors in the body (`{"ok":false,"error":"…"}`) with 200 or a 4xx status, so every
+//! response is classified here: rate limits wait, `invalid_cursor` restarts the window, server trouble is
+//! retried, and anything about the token, plan or installation stops with a message saying what to fix.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use chrono::{DateTime, Utc};
+use saaswarden_core::App;
+use saaswarden_core::checkpoint::Window;
+use saaswarden_core::config::SourceSettings;
+use serde_json::Value;
+
+use crate::http::{HttpClient, HttpError, HttpResponse, Secret, Verdict, requested_wait};
+use crate::input::RawEntry;
+use crate::source::{AuditSource, Order, Page, SourceError};
+use crate::zendesk::ZendeskUsers;
+
+/// Reads one Enterprise org's audit logs.
+pub struct SlackClient {
+    http: HttpClient,
+    logs_url: String,
+    token: Secret,
+    limit: u32,
+    pages: AtomicU64,
+}
+
+impl SlackClient {
+    /// `base_url` is the API root (`https://api.slack.com/audit/v1`, or a proxy / test server); `token`
+    /// an org owner's user token with `auditlogs:read`; `limit` the entries asked per page (≤ 9999).
+    pub fn new(http: HttpClient, base_url: &str, token: Secret, limit: u32) -> SlackClient {
+        SlackClient {
+            http,
+            logs_url: format!("{}/logs", base_url.trim_end_matches('/')),
+            token,
+            limit: limit.clamp(1, 9_999),
+            pages: AtomicU64::new(0),
+        }
+    }
+
+    /// The client for a configured `[[sources]]` entry (its base URL and page size), with its token.
+    pub fn from_settings(source: &SourceSettings, token: Secret, http: HttpClient) -> SlackClient {
+        let base_url = source.base_url().unwrap_or_else(|| saaswarden_core::config::SLACK_BASE_URL.to_string());
+        SlackClient::new(http, &base_url, token, source.page_size())
+    }
+}
+
+impl AuditSource for SlackClient {
+    fn app(&self) -> App {
+        App::Slack
+    }
+
+    fn stream(&self) -> &str {
+        "slack"
+    }
+
+    fn order(&self) -> Order {
+        Order::NewestFirst
+    }
+
+    fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    async fn page(&self, window: Window, cursor: Option<&str>) -> Result<Page, SourceError> {
+        let page = self.pages.fetch_add(1, Ordering::Relaxed) + 1;
+        let what = format!("Slack audit logs {}..{} page {page}", window.start.to_rfc3339(), window.end.to_rfc3339());
+        let mut query: Vec<(&str, String)> = vec![
+            ("oldest", window.start.timestamp().to_string()),
+            ("latest", window.end.timestamp().to_string()),
+            ("limit", self.limit.to_string()),
+        ];
+        if let Some(cursor) = cursor {
+            query.push(("cursor", cursor.to_string()));
+        }
+        let build = |http: &reqwest::Client| http.get(&self.logs_url).query(&query).bearer_auth(self.token.expose());
+        self.http.execute(&what, build, |response, now| classify(response, now, &what)).await?
+    }
+
+    async fn prepare(&self, _entries: &[RawEntry]) -> Result<ZendeskUsers, SourceError> {
+        Ok(ZendeskUsers::default())
+    }
+}
+
+/// Judges one `/logs` response.
+fn classify(response: HttpResponse, now: DateTime<Utc>, what: &str) -> Verdict<Result<Page, SourceError>> {
+    let status = response.status;
+    let body: Option<Value> = serde_json::from_slice(&response.body).ok();
+    let error = body.as_ref().and_then(|b| b.get("error")).and_then(Value::as_str).map(str::to_owned);
+    if status.as_u16() == 429 || matches!(error.as_deref(), Some("rate_limited" | "ratelimited")) {
+        return Verdict::RateLimited(requested_wait(&response.headers, now));
+    }
+    if status.is_server_error()
+        || matches!(
+            error.as_deref(),
+            Some("fatal_error" | "internal_error" | "service_unavailable" | "request_timeout")
+        )
+    {
+        return Verdict::Retry(format!("HTTP {status}: {}", response.excerpt()));
+    }
+    if let Some(error) = error {
+        if error == "invalid_cursor" {
+            return Verdict::Done(Err(SourceError::InvalidCursor { what: what.into(), message: error }));
+        }
+        return Verdict::Fail(HttpError::Permanent {
+            what: what.into(),
+            status: Some(status.as_u16()),
+            message: format!("Slack says `{error}`: {}", hint(&error)),
+        });
+    }
+    if !status.is_success() {
+        let message = match status.as_u16() {
+            401 | 403 => "the token was refused: check it is an org owner's user token with auditlogs:read".to_string(),
+            404 => "not found: check base_url (Slack's is https://api.slack.com/audit/v1)".to_string(),
+            _ => format!("unexpected HTTP {status}: {}", response.excerpt()),
+        };
+        return Verdict::Fail(HttpError::Permanent { what: what.into(), status: Some(status.as_u16()), message });
+    }
+    match body {
+        Some(body) => Verdict::Done(page(body, what)),
+        None => Verdict::Fail(HttpError::Malformed {
+            what: what.into(),
+            message: format!("not JSON (truncated?): {}", response.excerpt()),
+        }),
+    }
+}
+
+fn page(mut body: Value, what: &str) -> Result<Page, SourceError> {
+    let Some(Value::Array(entries)) = body.get_mut("entries").map(Value::take) else {
+        return Err(SourceError::Http(HttpError::Malformed {
+            what: what.into(),
+            message: "no `entries` array in the response".into(),
+        }));
+    };
+    let next_cursor = body
+        .pointer("/response_metadata/next_cursor")
+        .and_then(Value::as_str)
+        .filter(|cursor| !cursor.is_empty())
+        .map(str::to_owned);
+    let entries = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| RawEntry { location: format!("{what}: entries[{i}]"), value })
+        .collect();
+    Ok(Page { entries, next_cursor })
+}
+
+/// What to do about a Slack error code that retrying cannot fix.
+fn hint(error: &str) -> &'static str {
+    match error {
+        "invalid_authentication"
+        | "invalid_auth"
+        | "not_authed"
+        | "token_revoked"
+        | "token_expired"
+        | "account_inactive" => "the token is not valid; create a new org-owner user token with auditlogs:read",
+        "missing_scope" | "not_allowed_token_type" => {
+            "the token lacks auditlogs:read, or is not a user token (xoxp-) of the org owner"
+        }
+        "feature_not_enabled" => "the Audit Logs API needs Slack Enterprise Grid",
+        "team_not_authorized" => "install the app on the Enterprise org itself, not on a workspace",
+        "user_not_authorized" => "the token's user must be the Enterprise org's owner",
+        "invalid_range" => "the time range was refused; check the clock and the source's backfill",
+        _ => "see docs/connectors.md",
+    }
+}

@@ -1,0 +1,200 @@
+//! The Zendesk Audit Logs API over HTTP: `GET {base}/api/v2/audit_logs`, oldest first
+//! (`sort=created_at`), cursor-paged (`page[size]`, `page[after]`), filtered to the window with
+//! `filter[created_at][]` given twice. Actor ids are resolved to emails through the Users API
+//! ([`UserResolver`]) before entries are normalized.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use reqwest::{RequestBuilder, StatusCode};
+use saaswarden_core::App;
+use saaswarden_core::checkpoint::Window;
+use saaswarden_core::config::SourceSettings;
+use serde_json::Value;
+
+use super::resolver::UserResolver;
+use super::users::ZendeskUsers;
+use crate::http::{HttpClient, HttpError, HttpResponse, Secret, Verdict, default_verdict};
+use crate::input::RawEntry;
+use crate::source::{AuditSource, Order, Page, SourceError};
+
+/// How requests authenticate. `Debug` shows the email, never the token.
+#[derive(Debug, Clone)]
+pub enum ZendeskAuth {
+    /// An API token: `Basic base64("{email}/token:{token}")`.
+    ApiToken { email: String, token: Secret },
+    /// An OAuth access token: `Bearer …`.
+    OAuth(Secret),
+}
+
+impl ZendeskAuth {
+    pub(super) fn apply(&self, request: RequestBuilder) -> RequestBuilder {
+        match self {
+            ZendeskAuth::ApiToken { email, token } => {
+                request.basic_auth(format!("{email}/token"), Some(token.expose()))
+            }
+            ZendeskAuth::OAuth(token) => request.bearer_auth(token.expose()),
+        }
+    }
+}
+
+/// Reads one Zendesk account's audit log.
+pub struct ZendeskClient {
+    http: HttpClient,
+    base_url: String,
+    auth: ZendeskAuth,
+    page_size: u32,
+    pages: AtomicU64,
+    users: UserResolver,
+}
+
+impl ZendeskClient {
+    /// `base_url` is the account's address (`https://acme.zendesk.com`, a proxy, or a test server);
+    /// `page_size` ≤ 100; `users_refresh` how long a resolved actor is trusted before it is looked up again.
+    pub fn new(
+        http: HttpClient,
+        base_url: &str,
+        auth: ZendeskAuth,
+        page_size: u32,
+        users_refresh: Duration,
+    ) -> ZendeskClient {
+        let base_url = base_url.trim_end_matches('/').to_string();
+        ZendeskClient {
+            users: UserResolver::new(&base_url, users_refresh),
+            http,
+            base_url,
+            auth,
+            page_size: page_size.clamp(1, 100),
+            pages: AtomicU64::new(0),
+        }
+    }
+
+    /// The client for a configured `[[sources]]` entry: API-token authentication when it names an
+    /// `email`, OAuth otherwise. `None` when the entry has no `base_url` (configuration validation rejects
+    /// that, so it only happens with hand-built settings).
+    pub fn from_settings(source: &SourceSettings, token: Secret, http: HttpClient) -> Option<ZendeskClient> {
+        let auth = match &source.email {
+            Some(email) => ZendeskAuth::ApiToken { email: email.clone(), token },
+            None => ZendeskAuth::OAuth(token),
+        };
+        Some(ZendeskClient::new(http, &source.base_url()?, auth, source.page_size(), source.users_refresh))
+    }
+}
+
+impl AuditSource for ZendeskClient {
+    fn app(&self) -> App {
+        App::Zendesk
+    }
+
+    fn stream(&self) -> &str {
+        "zendesk"
+    }
+
+    fn order(&self) -> Order {
+        Order::OldestFirst
+    }
+
+    fn http(&self) -> &HttpClient {
+        &self.http
+    }
+
+    async fn page(&self, window: Window, cursor: Option<&str>) -> Result<Page, SourceError> {
+        let page = self.pages.fetch_add(1, Ordering::Relaxed) + 1;
+        let what = format!("Zendesk audit logs {}..{} page {page}", iso(window.start), iso(window.end));
+        let url = format!("{}/api/v2/audit_logs", self.base_url);
+        let mut query: Vec<(&str, String)> = vec![
+            ("filter[created_at][]", iso(window.start)),
+            ("filter[created_at][]", iso(window.end)),
+            ("sort", "created_at".into()),
+            ("page[size]", self.page_size.to_string()),
+        ];
+        if let Some(cursor) = cursor {
+            query.push(("page[after]", cursor.to_string()));
+        }
+        let build = |http: &reqwest::Client| self.auth.apply(http.get(&url).query(&query));
+        let with_cursor = cursor.is_some();
+        self.http
+            .execute(&what, build, |response, now| classify(response, now, &what, "audit_logs", with_cursor))
+            .await?
+    }
+
+    async fn prepare(&self, entries: &[RawEntry]) -> Result<ZendeskUsers, SourceError> {
+        self.users.resolve(&self.http, &self.auth, entries).await
+    }
+}
+
+/// Zendesk's filter format: RFC 3339 in UTC, whole seconds.
+pub(super) fn iso(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Judges one response of a cursor-paged Zendesk list (`key` holds the entries).
+pub(super) fn classify(
+    response: HttpResponse,
+    now: DateTime<Utc>,
+    what: &str,
+    key: &str,
+    with_cursor: bool,
+) -> Verdict<Result<Page, SourceError>> {
+    let response = match default_verdict(response, now) {
+        Verdict::Done(response) => response,
+        Verdict::Retry(reason) => return Verdict::Retry(reason),
+        Verdict::RateLimited(wait) => return Verdict::RateLimited(wait),
+        Verdict::Fail(error) => return Verdict::Fail(error),
+    };
+    let status = response.status;
+    if !status.is_success() {
+        let excerpt = response.excerpt();
+        if with_cursor && matches!(status, StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY) {
+            return Verdict::Done(Err(SourceError::InvalidCursor { what: what.into(), message: excerpt }));
+        }
+        let message = match status {
+            StatusCode::UNAUTHORIZED => {
+                format!(
+                    "the credentials were refused: check the email, the API token and that token access is on ({excerpt})"
+                )
+            }
+            StatusCode::FORBIDDEN => format!(
+                "not authorized: audit logs need an Enterprise plan and an admin's token (access logs: the add-on) ({excerpt})"
+            ),
+            StatusCode::NOT_FOUND => {
+                format!("not found: check base_url (https://<subdomain>.zendesk.com) and the plan ({excerpt})")
+            }
+            _ => format!("unexpected HTTP {status}: {excerpt}"),
+        };
+        return Verdict::Fail(HttpError::Permanent { what: what.into(), status: Some(status.as_u16()), message });
+    }
+    let Ok(mut body) = serde_json::from_slice::<Value>(&response.body) else {
+        return Verdict::Fail(HttpError::Malformed {
+            what: what.into(),
+            message: format!("not JSON (truncated?): {}", response.excerpt()),
+        });
+    };
+    let Some(Value::Array(entries)) = body.get_mut(key).map(Value::take) else {
+        return Verdict::Fail(HttpError::Malformed {
+            what: what.into(),
+            message: format!("no `{key}` array in the response"),
+        });
+    };
+    let has_more = body.pointer("/meta/has_more").and_then(Value::as_bool).unwrap_or(false);
+    let next_cursor = if has_more {
+        match body.pointer("/meta/after_cursor").and_then(Value::as_str).filter(|c| !c.is_empty()) {
+            Some(cursor) => Some(cursor.to_owned()),
+            None => {
+                return Verdict::Fail(HttpError::Malformed {
+                    what: what.into(),
+                    message: "`meta.has_more` is true but there is no `meta.after_cursor`".into(),
+                });
+            }
+        }
+    } else {
+        None
+    };
+    let entries = entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, value)| RawEntry { location: format!("{what}: {key}[{i}]"), value })
+        .collect();
+    Verdict::Done(Ok(Page { entries, next_cursor }))
+}

@@ -1,0 +1,455 @@
+//! Collecting over HTTP: the collect use case against servers speaking Slack's and Zendesk's audit-log
+//! protocols (wiremock), a real SQLite store for checkpoints and the audit trail, and detection downstream.
+//! Waits are recorded by a manual clock, never slept.
+
+mod apis;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use apis::{Fault, SLACK_TOKEN, SlackApi, When, ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskApi, slack_entry, zendesk_entry};
+use chrono::{DateTime, Utc};
+use saaswarden_app::{BatchReport, CollectReport, CollectSettings, Detectors, collect_once, detect_batch};
+use saaswarden_connectors::AuditSource;
+use saaswarden_connectors::SourceError;
+use saaswarden_connectors::http::{HttpClient, HttpError, ManualClock, RetryPolicy, Secret};
+use saaswarden_connectors::slack::SlackClient;
+use saaswarden_connectors::zendesk::{ZendeskAuth, ZendeskClient};
+use saaswarden_core::checkpoint::{Checkpoint, WindowPolicy};
+use saaswarden_core::detect::Engine;
+use saaswarden_core::enrich::NoEnrichment;
+use saaswarden_store::{ActivityLog, ActivityQuery, Checkpoints, InProcessQueue, SqliteStore, StoreError, Versioned};
+use saaswarden_tests::{config_without_learning, fresh_store};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer};
+
+fn now() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-11-20T12:00:00Z").map(|d| d.with_timezone(&Utc)).expect("time")
+}
+
+fn minutes_ago(minutes: i64) -> DateTime<Utc> {
+    now() - chrono::Duration::minutes(minutes)
+}
+
+fn settings() -> CollectSettings {
+    CollectSettings {
+        tenant: "acme".into(),
+        windows: WindowPolicy {
+            backfill: chrono::Duration::days(7),
+            overlap: chrono::Duration::minutes(10),
+            delay: chrono::Duration::minutes(2),
+            max_window: chrono::Duration::hours(6),
+        },
+        time_budget: Duration::from_secs(600),
+    }
+}
+
+fn http(clock: &ManualClock) -> HttpClient {
+    HttpClient::with_time(RetryPolicy::default(), Arc::new(clock.clone()), Arc::new(clock.clone())).expect("client")
+}
+
+async fn slack_server(api: &SlackApi) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(api.clone()).mount(&server).await;
+    server
+}
+
+async fn zendesk_server(api: &ZendeskApi) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(api.clone()).mount(&server).await;
+    server
+}
+
+fn slack(server: &MockServer, clock: &ManualClock, limit: u32) -> SlackClient {
+    SlackClient::new(http(clock), &server.uri(), Secret::new(SLACK_TOKEN), limit)
+}
+
+fn zendesk(server: &MockServer, clock: &ManualClock, page_size: u32) -> ZendeskClient {
+    let auth = ZendeskAuth::ApiToken { email: ZENDESK_EMAIL.into(), token: Secret::new(ZENDESK_TOKEN) };
+    ZendeskClient::new(http(clock), &server.uri(), auth, page_size, Duration::from_secs(86_400))
+}
+
+/// Collects once into an in-process queue, then runs detection on every batch, like the local runtime.
+async fn collect_and_detect<S: AuditSource, C: Checkpoints + Sync>(
+    source: &S,
+    checkpoints: &C,
+    store: &SqliteStore,
+) -> (Result<CollectReport, saaswarden_app::CollectError>, BatchReport) {
+    let queue = InProcessQueue::new();
+    let report = collect_once(&settings(), source, checkpoints, &queue, &|_| {}).await;
+    (report, drain(&queue, store).await)
+}
+
+async fn drain(queue: &InProcessQueue, store: &SqliteStore) -> BatchReport {
+    let config = config_without_learning();
+    let engine = Engine::from_config(&config);
+    let detectors = Detectors { engine: &engine, policies: None, enricher: &NoEnrichment };
+    let mut detected = BatchReport::default();
+    while let Some(batch) = queue.pop() {
+        detected += detect_batch(&detectors, store, batch).await.expect("detect");
+    }
+    detected
+}
+
+async fn stored_ids(store: &SqliteStore) -> Vec<String> {
+    let mut ids: Vec<String> = store
+        .search(&ActivityQuery { limit: 100_000, ..Default::default() })
+        .await
+        .expect("search")
+        .into_iter()
+        .map(|a| a.id)
+        .collect();
+    ids.sort();
+    ids
+}
+
+/// A checkpoint just before the test entries: one window to read.
+fn start() -> Checkpoint {
+    Checkpoint { through: minutes_ago(90), recent: Vec::new(), last_id: None }
+}
+
+async fn seed(store: &SqliteStore, stream: &str) -> Checkpoint {
+    store.save("acme", stream, &start(), 0).await.expect("seed checkpoint");
+    start()
+}
+
+async fn checkpoint(store: &SqliteStore, stream: &str) -> Option<Checkpoint> {
+    store.load("acme", stream).await.expect("load checkpoint").value
+}
+
+/// 25 entries over the last hour, five of them sharing one second, for `carol` and `dan`.
+fn slack_entries() -> Vec<serde_json::Value> {
+    let mut entries: Vec<_> = (0..20)
+        .map(|i| {
+            slack_entry(
+                &format!("e-{i:02}"),
+                minutes_ago(60 - i * 2),
+                if i % 2 == 0 { "carol@acme.example" } else { "dan@acme.example" },
+            )
+        })
+        .collect();
+    entries.extend((0..5).map(|i| slack_entry(&format!("same-second-{i}"), minutes_ago(30), "carol@acme.example")));
+    entries
+}
+
+#[tokio::test]
+async fn slack_pages_a_window_then_a_second_run_adds_only_new_entries() {
+    let (_dir, store) = fresh_store();
+    let api = SlackApi::default();
+    api.0.add(slack_entries());
+    // One entry inside the overlap the next run re-reads.
+    api.0.add([slack_entry("edge", minutes_ago(5), "dan@acme.example")]);
+    let server = slack_server(&api).await;
+    let clock = ManualClock::new(now());
+
+    let (report, detected) = collect_and_detect(&slack(&server, &clock, 4), &store, &store).await;
+    let report = report.expect("first run");
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert!(report.pages >= 6, "26 entries at 4 a page, one page larger than its limit: {report:?}");
+    assert_eq!((report.activities_sent, detected.new_activities), (26, 26));
+    let first = checkpoint(&store, "slack").await.expect("checkpoint saved");
+    assert_eq!(first.through, minutes_ago(2), "collected up to now − delay");
+
+    // Ten minutes later: three new entries, one of them in the same second as an old one.
+    clock.set(now() + chrono::Duration::minutes(10));
+    api.0.add([
+        slack_entry("late-1", now() + chrono::Duration::minutes(5), "dan@acme.example"),
+        slack_entry("late-2", now() + chrono::Duration::minutes(6), "dan@acme.example"),
+        slack_entry("late-3", minutes_ago(2), "carol@acme.example"),
+    ]);
+    let (report, detected) = collect_and_detect(&slack(&server, &clock, 4), &store, &store).await;
+    let report = report.expect("second run");
+    assert_eq!(report.activities_sent, 3, "only the new entries go downstream: {report:?}");
+    assert_eq!(report.duplicates, 1, "the overlap re-read the entry the checkpoint holds: {report:?}");
+    assert_eq!(detected.new_activities, 3);
+    assert_eq!(stored_ids(&store).await.len(), 29);
+}
+
+#[tokio::test]
+async fn a_rate_limit_then_a_server_error_are_waited_out_and_recorded_not_slept() {
+    let (_dir, store) = fresh_store();
+    let api = SlackApi::default();
+    api.0.add(slack_entries());
+    api.0.fail(When::WithCursor, Fault::RateLimited { retry_after: "30" });
+    api.0.fail(When::Any, Fault::ServerError);
+    let server = slack_server(&api).await;
+    let clock = ManualClock::new(now());
+
+    let (report, _) = collect_and_detect(&slack(&server, &clock, 10), &store, &store).await;
+    let report = report.expect("run");
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(report.activities_sent, 25);
+    let waits = clock.waits();
+    assert_eq!(waits[0], Duration::from_secs(30), "Retry-After honoured: {waits:?}");
+    assert_eq!(waits.len(), 2, "one rate-limit wait, one backoff: {waits:?}");
+    assert!(waits[1] <= Duration::from_secs(1), "first backoff is at most the base: {waits:?}");
+    assert_eq!((report.http.rate_limited, report.http.retries), (1, 1));
+}
+
+#[tokio::test]
+async fn truncated_json_stops_safely_and_the_next_run_recovers_everything_once() {
+    let (_dir, store) = fresh_store();
+    let api = SlackApi::default();
+    api.0.add(slack_entries());
+    api.0.fail(When::WithCursor, Fault::Truncated);
+    let server = slack_server(&api).await;
+    let clock = ManualClock::new(now());
+    seed(&store, "slack").await;
+
+    let (report, detected) = collect_and_detect(&slack(&server, &clock, 10), &store, &store).await;
+    let report = report.expect("run");
+    let error = report.error.as_ref().expect("the broken page stops the stream");
+    assert!(matches!(error, SourceError::Http(HttpError::Malformed { .. })), "{error}");
+    assert!(error.to_string().contains("page 2"), "the error names the page: {error}");
+    assert_eq!((report.activities_sent, detected.new_activities), (0, 0), "a newest-first window is all or nothing");
+    assert_eq!(checkpoint(&store, "slack").await, Some(start()), "checkpoint unchanged");
+
+    let (report, detected) = collect_and_detect(&slack(&server, &clock, 10), &store, &store).await;
+    assert!(report.expect("rerun").error.is_none());
+    assert_eq!(detected.new_activities, 25);
+    assert_eq!(stored_ids(&store).await.len(), 25);
+}
+
+#[tokio::test]
+async fn an_invalid_cursor_rereads_the_window_from_its_start() {
+    let (_dir, store) = fresh_store();
+    let api = SlackApi::default();
+    api.0.add(slack_entries());
+    api.0.fail(When::WithCursor, Fault::InvalidCursor);
+    let server = slack_server(&api).await;
+    let clock = ManualClock::new(now());
+
+    let (report, detected) = collect_and_detect(&slack(&server, &clock, 10), &store, &store).await;
+    let report = report.expect("run");
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(report.cursor_restarts, 1);
+    assert_eq!((report.activities_sent, report.entries), (25, 25), "entries before the restart are not counted twice");
+    assert_eq!(detected.new_activities, 25);
+}
+
+#[tokio::test]
+async fn empty_windows_move_the_checkpoint_and_send_nothing() {
+    let (_dir, store) = fresh_store();
+    let api = SlackApi::default();
+    let server = slack_server(&api).await;
+    let clock = ManualClock::new(now());
+
+    let (report, detected) = collect_and_detect(&slack(&server, &clock, 10), &store, &store).await;
+    let report = report.expect("run");
+    assert_eq!(report.windows_planned, 28, "seven days of back-fill in six-hour windows");
+    assert_eq!((report.windows_done, report.activities_sent, detected.activities), (28, 0, 0));
+    assert_eq!(checkpoint(&store, "slack").await.map(|c| c.through), Some(minutes_ago(2)));
+}
+
+#[tokio::test]
+async fn a_bad_token_stops_with_a_clear_message_that_never_shows_the_token() {
+    let (_dir, store) = fresh_store();
+    let api = SlackApi::default();
+    api.0.add(slack_entries());
+    let server = slack_server(&api).await;
+    let clock = ManualClock::new(now());
+    let client = SlackClient::new(http(&clock), &server.uri(), Secret::new("xoxp-wrong-and-secret"), 10);
+
+    let (report, _) = collect_and_detect(&client, &store, &store).await;
+    let report = report.expect("run");
+    let error = report.error.expect("stopped");
+    let message = error.to_string();
+    assert!(!error.is_transient());
+    assert!(message.contains("invalid_authentication") && message.contains("auditlogs:read"), "{message}");
+    assert!(!message.contains("wrong-and-secret"), "{message}");
+    assert_eq!(checkpoint(&store, "slack").await, None);
+    assert_eq!(api.0.requests.lock().expect("requests").len(), 1, "a permanent error is not retried");
+}
+
+#[tokio::test]
+async fn the_time_budget_stops_between_windows_with_finished_ones_saved() {
+    let (_dir, store) = fresh_store();
+    let api = SlackApi::default();
+    api.0.add(slack_entries());
+    // Every request waits a minute (2 requests a minute allowed, one taken by each window's page)...
+    let server = slack_server(&api).await;
+    let clock = ManualClock::new(now());
+    let policy = RetryPolicy { requests_per_minute: 1, ..RetryPolicy::default() };
+    let http = HttpClient::with_time(policy, Arc::new(clock.clone()), Arc::new(clock.clone())).expect("client");
+    let client = SlackClient::new(http, &server.uri(), Secret::new(SLACK_TOKEN), 100);
+    let budget = CollectSettings { time_budget: Duration::from_secs(5 * 60 + 30), ..settings() };
+    let queue = InProcessQueue::new();
+
+    // ...so a 5½-minute budget reads six of the 28 back-fill windows.
+    let report = collect_once(&budget, &client, &store, &queue, &|_| {}).await.expect("run");
+    assert!(report.out_of_time && report.error.is_none(), "{report:?}");
+    assert_eq!(report.windows_done, 6, "{report:?}");
+    let saved = checkpoint(&store, "slack").await.expect("progress saved");
+    assert_eq!(saved.through, now() - chrono::Duration::days(7) + chrono::Duration::hours(36));
+}
+
+/// The checkpoint store of a collector that dies right after handing a window downstream.
+struct CrashBeforeSave<'a>(&'a SqliteStore);
+
+impl Checkpoints for CrashBeforeSave<'_> {
+    async fn load(&self, tenant: &str, stream: &str) -> Result<Versioned<Option<Checkpoint>>, StoreError> {
+        Checkpoints::load(self.0, tenant, stream).await
+    }
+
+    async fn save(&self, _: &str, _: &str, _: &Checkpoint, _: u64) -> Result<(), StoreError> {
+        Err(StoreError::Invalid("the process died before saving the checkpoint".into()))
+    }
+}
+
+#[tokio::test]
+async fn a_crash_between_sending_and_saving_the_checkpoint_loses_nothing_and_duplicates_nothing() {
+    let (_dir, store) = fresh_store();
+    let api = SlackApi::default();
+    api.0.add(slack_entries());
+    let server = slack_server(&api).await;
+    let clock = ManualClock::new(now());
+    let start = seed(&store, "slack").await;
+
+    let (crashed, detected) = collect_and_detect(&slack(&server, &clock, 10), &CrashBeforeSave(&store), &store).await;
+    assert!(crashed.is_err(), "the run died");
+    assert_eq!(detected.new_activities, 25, "the batches sent before the crash were processed");
+    assert_eq!(checkpoint(&store, "slack").await, Some(start.clone()), "checkpoint not moved");
+
+    let (rerun, detected) = collect_and_detect(&slack(&server, &clock, 10), &store, &store).await;
+    let rerun = rerun.expect("rerun");
+    assert_eq!(rerun.activities_sent, 25, "the window is sent again");
+    assert_eq!((detected.new_activities, detected.redelivered), (0, 25), "downstream keeps each once");
+    assert_eq!(stored_ids(&store).await.len(), 25);
+    assert!(checkpoint(&store, "slack").await.is_some_and(|c| c.through == minutes_ago(2)));
+}
+
+fn zendesk_users() -> Vec<serde_json::Value> {
+    vec![
+        serde_json::json!({"id": 1001, "name": "Carol Mbeki", "email": "Carol@Acme.example", "role": "admin", "suspended": false}),
+        serde_json::json!({"id": 1002, "name": "Dan Ode", "email": "dan@acme.example", "role": "agent", "suspended": false}),
+    ]
+}
+
+#[tokio::test]
+async fn zendesk_pages_oldest_first_resolves_actors_to_emails_and_a_second_run_adds_only_new_entries() {
+    let (_dir, store) = fresh_store();
+    let api = ZendeskApi::default();
+    api.users.lock().expect("users").extend(zendesk_users());
+    // Three actors: two known users and a system actor Zendesk does not resolve.
+    api.api.add((0..12).map(|i| zendesk_entry(5000 + i, minutes_ago(50 - i), [1001, 1002, -1][i as usize % 3])));
+    let server = zendesk_server(&api).await;
+    let clock = ManualClock::new(now());
+    let client = zendesk(&server, &clock, 5);
+
+    let (report, detected) = collect_and_detect(&client, &store, &store).await;
+    let report = report.expect("run");
+    assert!(report.error.is_none(), "{:?}", report.error);
+    // 27 empty six-hour back-fill windows, one page each, then the last window's three pages.
+    assert_eq!((report.pages, report.activities_sent, detected.new_activities), (30, 12, 12));
+    let carol = store
+        .search(&ActivityQuery { user: Some("carol@acme.example".into()), limit: 100, ..Default::default() })
+        .await
+        .expect("search");
+    assert_eq!(carol.len(), 4, "Zendesk actor 1001 is carol by email");
+    assert_eq!(stored_ids(&store).await.len(), 12, "the unresolved system actor's activity is kept");
+    let lookups = api.user_lookups.lock().expect("lookups").clone();
+    assert_eq!(lookups, ["-1,1001,1002"], "one batched show_many for the window's actors");
+    let saved = checkpoint(&store, "zendesk").await.expect("checkpoint");
+    assert_eq!(saved.last_id.as_deref(), Some("zendesk:5011"));
+
+    clock.set(now() + chrono::Duration::minutes(10));
+    api.api.add([zendesk_entry(6000, now() + chrono::Duration::minutes(3), 1002)]);
+    let (report, detected) = collect_and_detect(&client, &store, &store).await;
+    let report = report.expect("second run");
+    assert_eq!((report.activities_sent, detected.new_activities), (1, 1), "{report:?}");
+    assert_eq!(api.user_lookups.lock().expect("lookups").len(), 1, "actors are cached between runs");
+}
+
+#[tokio::test]
+async fn zendesk_rate_limits_invalid_cursors_and_truncated_pages_are_survived() {
+    let (_dir, store) = fresh_store();
+    let api = ZendeskApi::default();
+    api.users.lock().expect("users").extend(zendesk_users());
+    api.api.add((0..12).map(|i| zendesk_entry(7000 + i, minutes_ago(40 - i), 1001)));
+    api.api.fail(When::Any, Fault::RateLimited { retry_after: "7" });
+    api.api.fail(When::WithCursor, Fault::InvalidCursor);
+    api.api.fail(When::WithCursor, Fault::Truncated);
+    let server = zendesk_server(&api).await;
+    let clock = ManualClock::new(now());
+    let client = zendesk(&server, &clock, 5);
+    seed(&store, "zendesk").await;
+
+    let (first, detected) = collect_and_detect(&client, &store, &store).await;
+    let first = first.expect("run");
+    assert_eq!(first.cursor_restarts, 1);
+    assert!(matches!(first.error, Some(SourceError::Http(HttpError::Malformed { .. }))), "{:?}", first.error);
+    assert_eq!(detected.new_activities, 0, "a window is handed downstream only once it is complete");
+    assert_eq!(checkpoint(&store, "zendesk").await, Some(start()), "checkpoint unchanged");
+    assert_eq!(clock.waits()[0], Duration::from_secs(7));
+
+    let (second, detected) = collect_and_detect(&client, &store, &store).await;
+    assert!(second.expect("rerun").error.is_none());
+    assert_eq!(detected.new_activities, 12);
+}
+
+#[tokio::test]
+async fn zendesk_credentials_refused_is_permanent_and_names_what_to_check() {
+    let (_dir, store) = fresh_store();
+    let api = ZendeskApi::default();
+    let server = zendesk_server(&api).await;
+    let clock = ManualClock::new(now());
+    let auth = ZendeskAuth::ApiToken { email: ZENDESK_EMAIL.into(), token: Secret::new("zd-wrong-secret") };
+    let client = ZendeskClient::new(http(&clock), &server.uri(), auth, 100, Duration::from_secs(60));
+    let (report, _) = collect_and_detect(&client, &store, &store).await;
+    let error = report.expect("run").error.expect("stopped");
+    let message = error.to_string();
+    assert!(!error.is_transient() && message.contains("API token"), "{message}");
+    assert!(!message.contains("wrong-secret"), "{message}");
+    assert_eq!(checkpoint(&store, "zendesk").await, None);
+}
+
+#[test]
+fn collect_once_is_send_so_a_lambda_can_run_it_on_a_multi_threaded_runtime() {
+    fn is_send<T: Send>(_: &T) {}
+    let (_dir, store) = fresh_store();
+    let clock = ManualClock::new(now());
+    let slack = SlackClient::new(http(&clock), "http://127.0.0.1:9", Secret::new(SLACK_TOKEN), 10);
+    let zendesk = ZendeskClient::new(
+        http(&clock),
+        "http://127.0.0.1:9",
+        ZendeskAuth::OAuth(Secret::new(ZENDESK_TOKEN)),
+        100,
+        Duration::from_secs(60),
+    );
+    let queue = InProcessQueue::new();
+    let settings = settings();
+    // Never polled: this test is about the futures' type, which the compiler checks.
+    is_send(&collect_once(&settings, &slack, &store, &queue, &|_| {}));
+    is_send(&collect_once(&settings, &zendesk, &store, &queue, &|_| {}));
+}
+
+#[tokio::test]
+async fn zendesk_saves_the_oldest_first_prefix_it_read_when_the_time_budget_runs_out() {
+    let (_dir, store) = fresh_store();
+    let api = ZendeskApi::default();
+    api.users.lock().expect("users").extend(zendesk_users());
+    api.api.add((0..12).map(|i| zendesk_entry(8000 + i, minutes_ago(40 - i), 1001)));
+    let server = zendesk_server(&api).await;
+    let clock = ManualClock::new(now());
+    // One request a minute and a 90-second budget: pages 1 and 2 are read, page 3 would start too late.
+    let policy = RetryPolicy { requests_per_minute: 1, ..RetryPolicy::default() };
+    let http = HttpClient::with_time(policy, Arc::new(clock.clone()), Arc::new(clock.clone())).expect("client");
+    let auth = ZendeskAuth::ApiToken { email: ZENDESK_EMAIL.into(), token: Secret::new(ZENDESK_TOKEN) };
+    let client = ZendeskClient::new(http, &server.uri(), auth, 5, Duration::from_secs(86_400));
+    seed(&store, "zendesk").await;
+    let budget = CollectSettings { time_budget: Duration::from_secs(90), ..settings() };
+
+    let queue = InProcessQueue::new();
+    let report = collect_once(&budget, &client, &store, &queue, &|_| {}).await.expect("run");
+    assert!(report.out_of_time && report.error.is_none(), "{report:?}");
+    assert_eq!(report.activities_sent, 10, "{report:?}");
+    let saved = checkpoint(&store, "zendesk").await.expect("checkpoint");
+    assert_eq!(saved.through, minutes_ago(31), "the tenth entry's time");
+    assert_eq!(saved.last_id.as_deref(), Some("zendesk:8009"));
+    assert_eq!(drain(&queue, &store).await.new_activities, 10);
+
+    // The next run re-reads from the overlap before it and sends only the last two.
+    let (report, detected) = collect_and_detect(&client, &store, &store).await;
+    assert_eq!((report.expect("rerun").activities_sent, detected.new_activities), (2, 2));
+    assert_eq!(stored_ids(&store).await.len(), 12);
+}
