@@ -3,12 +3,9 @@
 
 use chrono::Utc;
 use saaswarden_app::govern::{GovernError, GovernReport, Governor, SyncReport, sync_directory};
-use saaswarden_connectors::graph::{GraphClient, GraphConnection};
-use saaswarden_connectors::http::{HttpClient, RetryPolicy, Secret};
-use saaswarden_core::governance::{
-    ActionKind, DirectoryDelta, DirectoryFeed, DirectoryUser, GovernanceEntry, GovernanceStatus, IdentityProvider,
-    IdpError, Lookup, Notice, Receipt,
-};
+use saaswarden_connectors::graph::Provider;
+use saaswarden_connectors::http::Secret;
+use saaswarden_core::governance::{ActionKind, GovernanceEntry, GovernanceStatus};
 use saaswarden_core::{Alert, Config};
 use saaswarden_store::{AlertFilter, AlertStore, GovernanceFilter, GovernanceLog, SqliteStore};
 
@@ -17,69 +14,19 @@ use crate::exit;
 use crate::output::{print_json, table};
 use crate::settings::{load_config, open_store};
 
-/// The identity provider the configuration asks for: Graph, or none in dry-run mode without Graph
-/// settings (dry runs never call it).
-pub enum Provider {
-    Graph(Box<GraphClient>),
-    Unconfigured,
-}
-
-impl Provider {
-    pub fn from_config(config: &Config) -> anyhow::Result<Provider> {
-        let settings = &config.governance;
-        if !settings.graph.is_configured() {
-            return Ok(Provider::Unconfigured);
-        }
-        let variable = &settings.graph.client_secret_env;
-        let secret = std::env::var(variable).map(Secret::new).unwrap_or_else(|_| Secret::new(""));
-        if secret.is_empty() && !settings.dry_run {
-            anyhow::bail!(
-                "governance.graph.client_secret_env: the environment variable `{variable}` holding the Entra app's \
-                 client secret is not set"
-            );
-        }
-        let http = HttpClient::new(RetryPolicy::default())?;
-        Ok(Provider::Graph(Box::new(GraphClient::new(GraphConnection::from_settings(settings, secret), http))))
-    }
-
-    fn graph(&self) -> Result<&GraphClient, IdpError> {
-        match self {
-            Provider::Graph(client) => Ok(client),
-            Provider::Unconfigured => Err(IdpError::local(
-                "Microsoft Graph is not configured: set governance.graph.tenant_id and client_id (docs/governance.md)",
-            )),
-        }
-    }
-}
-
-impl IdentityProvider for Provider {
-    async fn find_user(&self, lookup: &Lookup) -> Result<Option<DirectoryUser>, IdpError> {
-        self.graph()?.find_user(lookup).await
-    }
-    async fn member_groups(&self, user_id: &str, group_ids: &[String]) -> Result<Vec<String>, IdpError> {
-        self.graph()?.member_groups(user_id, group_ids).await
-    }
-    async fn notify(&self, user: &DirectoryUser, notice: &Notice) -> Result<Receipt, IdpError> {
-        self.graph()?.notify(user, notice).await
-    }
-    async fn revoke_sessions(&self, user_id: &str) -> Result<Receipt, IdpError> {
-        self.graph()?.revoke_sessions(user_id).await
-    }
-    async fn set_account_enabled(&self, user_id: &str, enabled: bool) -> Result<Receipt, IdpError> {
-        self.graph()?.set_account_enabled(user_id, enabled).await
-    }
-}
-
-impl DirectoryFeed for Provider {
-    async fn changes(&self, delta_link: Option<&str>) -> Result<DirectoryDelta, IdpError> {
-        self.graph()?.changes(delta_link).await
-    }
+/// The identity provider `[governance]` asks for; its client secret from the environment variable the
+/// configuration names.
+pub fn provider(config: &Config) -> anyhow::Result<Provider> {
+    let variable = &config.governance.graph.client_secret_env;
+    let secret = std::env::var(variable).ok().map(Secret::new);
+    Provider::from_settings(&config.governance, secret)
+        .map_err(|e| anyhow::anyhow!("governance.graph.client_secret_env: the environment variable `{variable}`: {e}"))
 }
 
 pub async fn execute(global: &Global, command: GovernanceCommand) -> anyhow::Result<u8> {
     let config = load_config(global.config.as_deref())?;
     let store = open_store(global.db.as_deref())?;
-    let provider = Provider::from_config(&config)?;
+    let provider = provider(&config)?;
     let governor = Governor { settings: &config.governance, log: &store, idp: &provider };
     let now = Utc::now();
     let entry = match command {
@@ -107,7 +54,7 @@ pub async fn sync(global: &Global, json: bool) -> anyhow::Result<u8> {
     }
     let mut strict = config.clone();
     strict.governance.dry_run = false;
-    let provider = Provider::from_config(&strict)?;
+    let provider = provider(&strict)?;
     let store = open_store(global.db.as_deref())?;
     let report: SyncReport = sync_directory(&store, &provider, &config.tenant, Utc::now()).await.map_err(explain)?;
     if json {
@@ -139,7 +86,7 @@ pub async fn govern_new_alerts(
     if alerts.is_empty() {
         return Ok(None);
     }
-    let provider = Provider::from_config(config)?;
+    let provider = provider(config)?;
     let governor = Governor { settings: &config.governance, log: store, idp: &provider };
     let report = governor.govern_alerts(&alerts, config, Utc::now()).await.map_err(explain)?;
     Ok((report.decisions > 0).then_some(report))

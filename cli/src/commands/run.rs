@@ -29,7 +29,7 @@ pub async fn execute(global: &Global, args: RunArgs) -> anyhow::Result<u8> {
         zendesk_users,
     };
     // Fail before detection, not after, when governance is configured to act but cannot (no secret).
-    super::governance::Provider::from_config(&config)?;
+    super::governance::provider(&config)?;
     let alerts_before = super::governance::alert_ids(&store).await?;
     store.begin_bulk()?;
     let detectors = Detectors { engine: &engine, policies: policies.as_ref(), enricher: enricher.as_ref() };

@@ -8,7 +8,7 @@ use saaswarden_lambda::{Settings, sdk_config, telemetry};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     telemetry::init();
-    let notifier = Notifier::start(&Settings::from_env(), &sdk_config().await)?;
+    let notifier = Notifier::start(&Settings::from_env(), &sdk_config().await).await?;
     let notifier = &notifier;
     run(service_fn(|event: LambdaEvent<Event>| async move { Ok::<_, Error>(notifier.handle(event.payload).await) }))
         .await

@@ -137,7 +137,13 @@ where
         outcome.redelivered += replayed;
         let alerts_created = store.upsert(&outcome.alerts).await?;
         store.record_usage(&batch.tenant, &uses).await?;
-        match store.save_user(&batch.tenant, &batch.user, &state.value, state.version).await {
+        // A batch with nothing new (a redelivery) leaves the state as it was: no write, no version churn.
+        let saved = if outcome.processed == 0 {
+            Ok(())
+        } else {
+            store.save_user(&batch.tenant, &batch.user, &state.value, state.version).await
+        };
+        match saved {
             Ok(()) => {
                 let new_activities = store.append(&batch.activities).await?;
                 debug!(user = %batch.user, processed = outcome.processed, alerts = outcome.alerts.len(), "batch detected");

@@ -95,7 +95,7 @@ mod tests {
     use saaswarden_core::detect::Engine;
     use saaswarden_core::enrich::NoEnrichment;
     use saaswarden_core::testing::{activity, at_minute};
-    use saaswarden_store::{ActivityQuery, SqliteStore};
+    use saaswarden_store::{ActivityQuery, SqliteStore, StateStore};
 
     use super::*;
 
@@ -148,7 +148,11 @@ mod tests {
         let delivery = vec![message("m1", "acme#alice", &batch("alice@acme.example", &["a1", "a2"]))];
 
         let first = detect_messages(&detectors, &store, delivery.clone()).await;
+        let version = store.load_user("acme", "alice@acme.example").await.expect("state").version;
         let second = detect_messages(&detectors, &store, delivery).await;
+        let after = store.load_user("acme", "alice@acme.example").await.expect("state").version;
+        assert!(version >= 1, "the first delivery saved the state");
+        assert_eq!(after, version, "a redelivery does not rewrite the user's state");
 
         assert_eq!((first.detected.new_activities, first.failed.len()), (2, 0));
         assert_eq!((second.detected.new_activities, second.detected.redelivered, second.failed.len()), (0, 2, 0));

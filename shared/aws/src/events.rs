@@ -48,6 +48,14 @@ fn image_alert(event_id: &str, image: &serde_dynamo::Item) -> Result<Option<Aler
         .map_err(|e| EventError::Record { event_id: event_id.to_string(), detail: format!("unreadable alert: {e}") })
 }
 
+/// The alert a stream record created (an INSERT of an alert item): what governance decisions start from.
+pub fn created_alert(record: &EventRecord) -> Result<Option<Alert>, EventError> {
+    if record.event_name != "INSERT" {
+        return Ok(None);
+    }
+    image_alert(record.event_id.as_str(), &record.change.new_image)
+}
+
 /// The event for one stream record of the alerts table: `None` for deletions (TTL), for items that are not
 /// alerts, and for writes that changed nothing an analyst sees. Pure: the notifier publishes the result.
 pub fn alert_event(record: &EventRecord) -> Result<Option<AlertEvent>, EventError> {

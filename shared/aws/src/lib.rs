@@ -7,6 +7,7 @@
 //! the command line or on the Lambda runtime; the domain (`saaswarden-core`) knows nothing of it.
 
 pub mod clients;
+pub mod decisions;
 pub mod dynamo;
 pub mod error;
 pub mod events;
@@ -17,8 +18,9 @@ pub mod secrets;
 pub mod testing;
 
 pub use clients::{AwsClients, Tables};
+pub use decisions::SqsDecisionQueue;
 pub use dynamo::{Capacity, CapacityMeter, DynamoStore, StoreSettings};
-pub use events::{AlertEvent, EventPublisher, alert_event};
+pub use events::{AlertEvent, EventPublisher, alert_event, created_alert};
 pub use metrics::RequestCounter;
 pub use queue::{ReceivedBatch, SqsActivityQueue};
-pub use secrets::{Credentials, Secret, SecretError, load_credentials};
+pub use secrets::{Secret, SecretError, SecretValues, load_secret_values, parse_secret_values};

@@ -37,7 +37,7 @@ pub fn decode_message(message_id: &str, body: &str) -> Result<ActivityBatch, Str
 }
 
 /// SQS allows 1–128 printable ASCII characters in group and deduplication ids; anything else is hashed.
-fn queue_id(value: &str) -> String {
+pub(crate) fn queue_id(value: &str) -> String {
     if !value.is_empty() && value.len() <= 128 && value.bytes().all(|b| (33..=126).contains(&b)) {
         value.to_string()
     } else {
@@ -119,35 +119,8 @@ impl SqsActivityQueue {
     }
 
     /// One SendMessageBatch, resending the entries SQS failed (same deduplication ids, so no duplicates).
-    async fn send_call(&self, mut entries: Vec<SendMessageBatchRequestEntry>) -> Result<(), StoreError> {
-        for _ in 0..SEND_RETRIES {
-            let output = self
-                .client
-                .send_message_batch()
-                .queue_url(&self.queue_url)
-                .set_entries(Some(entries.clone()))
-                .send()
-                .await
-                .map_err(|e| backend(format!("SQS queue {}: send", self.queue_url), e))?;
-            if output.failed.is_empty() {
-                return Ok(());
-            }
-            if let Some(fault) = output.failed.iter().find(|f| f.sender_fault) {
-                return Err(StoreError::Invalid(format!(
-                    "SQS queue {} refused a message: {} {}",
-                    self.queue_url,
-                    fault.code,
-                    fault.message.as_deref().unwrap_or("")
-                )));
-            }
-            let failed: Vec<&str> = output.failed.iter().map(|f| f.id.as_str()).collect();
-            entries.retain(|entry| failed.contains(&entry.id.as_str()));
-        }
-        Err(StoreError::Invalid(format!(
-            "SQS queue {}: {} messages still failing after {SEND_RETRIES} attempts",
-            self.queue_url,
-            entries.len()
-        )))
+    async fn send_call(&self, entries: Vec<SendMessageBatchRequestEntry>) -> Result<(), StoreError> {
+        send_entries(&self.client, &self.queue_url, entries).await
     }
 
     /// Receives up to `max` (≤ 10) messages, waiting up to `wait_seconds` for the first.
@@ -212,6 +185,41 @@ impl ActivityQueue for SqsActivityQueue {
     fn send(&self, batches: Vec<ActivityBatch>) -> impl Future<Output = Result<(), StoreError>> + Send {
         self.send_batches(batches)
     }
+}
+
+/// One SendMessageBatch, resending the entries SQS failed (same deduplication ids, so no duplicates).
+pub(crate) async fn send_entries(
+    client: &aws_sdk_sqs::Client,
+    queue_url: &str,
+    mut entries: Vec<SendMessageBatchRequestEntry>,
+) -> Result<(), StoreError> {
+    for _ in 0..SEND_RETRIES {
+        let output = client
+            .send_message_batch()
+            .queue_url(queue_url)
+            .set_entries(Some(entries.clone()))
+            .send()
+            .await
+            .map_err(|e| backend(format!("SQS queue {}: send", queue_url), e))?;
+        if output.failed.is_empty() {
+            return Ok(());
+        }
+        if let Some(fault) = output.failed.iter().find(|f| f.sender_fault) {
+            return Err(StoreError::Invalid(format!(
+                "SQS queue {} refused a message: {} {}",
+                queue_url,
+                fault.code,
+                fault.message.as_deref().unwrap_or("")
+            )));
+        }
+        let failed: Vec<&str> = output.failed.iter().map(|f| f.id.as_str()).collect();
+        entries.retain(|entry| failed.contains(&entry.id.as_str()));
+    }
+    Err(StoreError::Invalid(format!(
+        "SQS queue {}: {} messages still failing after {SEND_RETRIES} attempts",
+        queue_url,
+        entries.len()
+    )))
 }
 
 #[cfg(test)]

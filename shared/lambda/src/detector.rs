@@ -11,10 +11,9 @@ use saaswarden_core::detect::Engine;
 use saaswarden_core::enrich::Enricher;
 use tracing::info;
 
-use crate::{Assets, Location, Settings, StartError};
+use crate::{Assets, CONFIG_VARIABLE, Location, Settings, StartError, location};
 
-/// Environment variables the detector reads (besides the table names).
-pub const CONFIG_VARIABLE: &str = "SAASWARDEN_CONFIG";
+/// Environment variables the detector reads (besides the table names and `SAASWARDEN_CONFIG`).
 pub const POLICIES_VARIABLE: &str = "POLICIES_LOCATION";
 pub const GEOIP_VARIABLE: &str = "GEOIP_LOCATION";
 pub const RETENTION_VARIABLE: &str = "RETENTION_DAYS";
@@ -30,25 +29,32 @@ pub struct Detector {
 impl Detector {
     /// Reads and checks every setting and asset; any problem fails the cold start with its name.
     pub async fn start(settings: &Settings, sdk: &SdkConfig) -> Result<Detector, StartError> {
+        Detector::start_with_dynamodb(settings, sdk, aws_sdk_dynamodb::Client::new(sdk)).await
+    }
+
+    /// [`Detector::start`] with the store on a given DynamoDB client (the cost bench counts its requests).
+    pub async fn start_with_dynamodb(
+        settings: &Settings,
+        sdk: &SdkConfig,
+        dynamodb: aws_sdk_dynamodb::Client,
+    ) -> Result<Detector, StartError> {
         let tables = Tables::from_lookup(|name| settings.get(name)).map_err(StartError::Invalid)?;
         let retention_days = settings.parsed(RETENTION_VARIABLE, StoreSettings::default().retention_days)?;
-        let location = |variable: &str, default: Location| -> Result<Location, StartError> {
-            match settings.get(variable) {
-                None => Ok(default),
-                Some(text) => text.parse().map_err(|message| {
-                    StartError::Setting(crate::SettingError::Invalid { variable: variable.to_string(), message })
-                }),
-            }
-        };
+        let location = |variable: &str, default: Location| location(settings, variable, default);
         let assets = Assets::new(aws_sdk_s3::Client::new(sdk));
         let config = assets.config(&location(CONFIG_VARIABLE, Location::Bundled)?).await?;
         let policies = assets.policies(&location(POLICIES_VARIABLE, Location::Bundled)?, &config).await?;
         let scratch = std::env::temp_dir().join("saaswarden-geoip");
         let enricher =
             assets.enricher(&location(GEOIP_VARIABLE, Location::None)?, &config, Path::new(&scratch)).await?;
-        let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), tables, StoreSettings { retention_days });
+        let store = DynamoStore::new(dynamodb, tables, StoreSettings { retention_days });
         info!(policies = policies.as_ref().map_or(0, PolicySetLen::count), "detector started");
         Ok(Detector { store, engine: Engine::from_config(&config), policies: policies.map(Policies::new), enricher })
+    }
+
+    /// The store the detector writes to.
+    pub fn store(&self) -> &DynamoStore {
+        &self.store
     }
 
     /// One delivery: every message detected in order; the failed ones reported back.

@@ -5,13 +5,30 @@
 //! the end-to-end tests run them against moto server exactly as Lambda would.
 
 pub mod assets;
+pub mod collector;
 pub mod detector;
+pub mod directory_sync;
+pub mod governance;
 pub mod notifier;
+pub mod secrets;
 pub mod settings;
 pub mod telemetry;
 
 pub use assets::{AssetError, Assets, Location};
 pub use settings::{SettingError, Settings};
+
+/// Where the configuration TOML comes from: `bundled` (the defaults) or `s3://bucket/key`.
+pub const CONFIG_VARIABLE: &str = "SAASWARDEN_CONFIG";
+
+/// An asset location from `variable`, or `default` when it is unset.
+pub fn location(settings: &Settings, variable: &str, default: Location) -> Result<Location, StartError> {
+    match settings.get(variable) {
+        None => Ok(default),
+        Some(text) => text
+            .parse()
+            .map_err(|message| StartError::Setting(SettingError::Invalid { variable: variable.to_string(), message })),
+    }
+}
 
 /// Why a function could not start: the message names the variable, file or object at fault.
 #[derive(Debug, thiserror::Error)]

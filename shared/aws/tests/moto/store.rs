@@ -187,24 +187,24 @@ async fn credentials_load_from_secrets_manager_and_errors_name_the_secret_only()
     secrets
         .create_secret()
         .name(&name)
-        .secret_string(r#"{"slack":{"token":"xoxp-top-secret"}}"#)
+        .secret_string(r#"{"SLACK_TOKEN":"xoxp-top-secret"}"#)
         .send()
         .await
         .expect("create secret");
-    let credentials = saaswarden_aws::load_credentials(&secrets, &name).await.expect("load");
-    assert_eq!(credentials.slack.map(|s| s.token.expose().to_string()), Some("xoxp-top-secret".to_string()));
+    let values = saaswarden_aws::load_secret_values(&secrets, &name).await.expect("load");
+    assert_eq!(values.get("SLACK_TOKEN").map(|s| s.expose().to_string()).ok(), Some("xoxp-top-secret".to_string()));
 
-    let missing = saaswarden_aws::load_credentials(&secrets, "no/such/secret").await.expect_err("missing");
+    let missing = saaswarden_aws::load_secret_values(&secrets, "no/such/secret").await.expect_err("missing");
     assert!(missing.to_string().contains("no/such/secret"), "{missing}");
     let broken = format!("{}/broken", stack.name);
     secrets
         .create_secret()
         .name(&broken)
-        .secret_string(r#"{"slack":{"token":["xoxp-leak"]}}"#)
+        .secret_string(r#"{"SLACK_TOKEN":["xoxp-leak"]}"#)
         .send()
         .await
         .expect("create");
-    let error = saaswarden_aws::load_credentials(&secrets, &broken).await.expect_err("invalid").to_string();
+    let error = saaswarden_aws::load_secret_values(&secrets, &broken).await.expect_err("invalid").to_string();
     assert!(error.contains(&broken) && !error.contains("xoxp-leak"), "{error}");
 }
 

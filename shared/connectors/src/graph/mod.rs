@@ -5,6 +5,8 @@
 
 mod client;
 mod directory;
+mod provider;
 mod wire;
 
 pub use client::{GraphClient, GraphConnection};
+pub use provider::{Provider, ProviderError};
