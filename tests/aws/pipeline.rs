@@ -1,5 +1,6 @@
 //! Activities queue → detector → audit trail and alerts in DynamoDB → stream → notifier → the alerts bus.
-//! A redelivered batch changes nothing; a poison message fails alone.
+//! → decisions queue → governance (dry run). A redelivered batch changes nothing; a poison message fails
+//! alone.
 
 use saaswarden_app::into_batches;
 use saaswarden_aws::testing::{Stack, stack};
@@ -7,8 +8,9 @@ use saaswarden_core::Activity;
 use saaswarden_core::directory::{Termination, TerminationStatus};
 use saaswarden_core::testing::{activity, at_minute};
 use saaswarden_lambda::detector::Detector;
+use saaswarden_lambda::governance::GovernanceFunction;
 use saaswarden_lambda::notifier::Notifier;
-use saaswarden_store::{ActivityQueue, AlertFilter, AlertStore, Directory};
+use saaswarden_store::{ActivityQueue, AlertFilter, AlertStore, Directory, GovernanceFilter, GovernanceLog};
 
 use crate::lambda::{BusTap, StreamReader, delete, queue_arn, receive_all, settings, sqs_event, table_items};
 
@@ -127,6 +129,21 @@ async fn activities_flow_from_the_queue_to_alert_events_on_the_bus_exactly_once(
         .collect();
     actions.sort();
     assert_eq!(actions, ["notify-user", "suspend-user"], "{decisions:?}");
+
+    // The governance function (dry run) records both decisions in the governance log, once each even when
+    // the delivery comes again.
+    let governance = GovernanceFunction::start(&settings, &stack.config).await.expect("governance starts");
+    let delivery = sqs_event(&queue_arn(&sqs, &decisions_url).await, &decisions);
+    for _ in 0..2 {
+        let response = governance.handle(delivery.clone()).await;
+        assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
+    }
+    delete(&sqs, &decisions_url, &decisions).await;
+    let filter = GovernanceFilter { tenant: Some("acme".into()), alert_id: Some(alerts[0].id.clone()), limit: 10 };
+    let log = store.governance_entries(&filter).await.expect("the governance log");
+    let mut logged: Vec<&str> = log.iter().map(|entry| entry.action.as_str()).collect();
+    logged.sort();
+    assert_eq!(logged, ["notify-user", "suspend-user"], "{log:?}");
 
     // Lambda redelivers the whole batch (say the function timed out after detecting it): nothing changes.
     let again = detector.handle(event).await;

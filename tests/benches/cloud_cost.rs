@@ -1,27 +1,29 @@
 //! What a million activities cost on AWS: the detector's flow on moto server with tables and queues from
 //! `infra/template.yaml`, over the demo tenant's activities (≥ 10,000, normalized and batched per user and
 //! day as the collector sends them), with every AWS request counted by the SDK interceptor
-//! (`saaswarden_aws::RequestCounter`) and DynamoDB capacity units estimated by the store's meter (moto does
+//! (`saaswarden_aws::RequestCounter`), the detector function's own handler (`Detector::handle`) on a counted
+//! DynamoDB client, and DynamoDB capacity units estimated by its store's meter (moto does
 //! not compute them). The counts are priced at public us-east-1 on-demand prices.
 //!
 //! Run: `cargo bench -p saaswarden-tests --bench cloud_cost` (after `bash tests/run.sh` once, for moto).
 //! `SAASWARDEN_BENCH_USERS` / `SAASWARDEN_BENCH_DAYS` size the tenant (default 48 users × 24 days).
 //! Results and the method go in docs/benchmarks.md ("Cloud cost").
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
+use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
-use saaswarden_app::{Detectors, Message, Policies, detect_messages, into_batches};
+use saaswarden_app::into_batches;
 use saaswarden_aws::testing::stack;
-use saaswarden_aws::{DynamoStore, RequestCounter, SqsActivityQueue, StoreSettings};
+use saaswarden_aws::{RequestCounter, SqsActivityQueue};
 use saaswarden_connectors::zendesk::ZendeskUsers;
 use saaswarden_connectors::{slack, zendesk};
 use saaswarden_core::Activity;
-use saaswarden_core::detect::Engine;
 use saaswarden_demo::{DemoOptions, generate};
-use saaswarden_lambda::{Assets, Location};
+use saaswarden_lambda::Settings;
+use saaswarden_lambda::detector::Detector;
 use saaswarden_store::ActivityQueue;
 
 // Public on-demand prices, us-east-1 (November 2026).
@@ -104,15 +106,24 @@ async fn run() {
     let clients = stack.counted_clients(&counter);
     let queue_url = stack.output("ActivitiesQueueUrl").to_string();
 
-    // The detector as `saaswarden_lambda::detector::Detector::start` builds it (bundled configuration and
-    // starter policies, no GeoIP), on the counted client with the capacity meter.
-    let assets = Assets::new(aws_sdk_s3::Client::new(&stack.config));
-    let config = assets.config(&Location::Bundled).await.expect("bundled configuration");
-    let policies = assets.policies(&Location::Bundled, &config).await.expect("starter policies").map(Policies::new);
-    let enricher = assets.enricher(&Location::None, &config, &std::env::temp_dir()).await.expect("no enrichment");
-    let engine = Engine::from_config(&config);
-    let detectors = Detectors { engine: &engine, policies: policies.as_ref(), enricher: enricher.as_ref() };
-    let store = DynamoStore::new(clients.dynamodb.clone(), stack.tables(), StoreSettings::default());
+    // The detector function as its cold start builds it (bundled configuration and starter policies, no
+    // GeoIP), its store on the counted DynamoDB client; its store's meter estimates capacity units.
+    let tables = stack.tables();
+    let environment: HashMap<String, String> = [
+        ("ACTIVITIES_TABLE", &tables.activities),
+        ("STATE_TABLE", &tables.state),
+        ("ALERTS_TABLE", &tables.alerts),
+        ("DIRECTORY_TABLE", &tables.directory),
+        ("CHECKPOINTS_TABLE", &tables.checkpoints),
+        ("GOVERNANCE_TABLE", &tables.governance),
+    ]
+    .into_iter()
+    .map(|(variable, value)| (variable.to_string(), value.clone()))
+    .collect();
+    let detector =
+        Detector::start_with_dynamodb(&Settings::from_map(environment), &stack.config, clients.dynamodb.clone())
+            .await
+            .expect("the detector starts");
 
     let started = Instant::now();
     SqsActivityQueue::new(clients.sqs.clone(), &queue_url).send(batches).await.expect("send to the queue");
@@ -142,23 +153,19 @@ async fn run() {
         run.receive_units += bytes.div_ceil(SQS_BILLING_CHUNK).max(1) as u64;
         run.messages += received.len();
         let handles: Vec<String> = received.iter().filter_map(|m| m.receipt_handle.clone()).collect();
-        let messages: Vec<Message> = received
-            .into_iter()
-            .map(|m| Message {
-                id: m.message_id.clone().unwrap_or_default(),
-                group: m.attributes.as_ref().and_then(|a| a.get(&MessageSystemAttributeName::MessageGroupId).cloned()),
-                body: m.body.unwrap_or_default(),
-            })
-            .collect();
-        // One Lambda invocation: what `Detector::handle` runs for the delivery.
+        let event = sqs_event(received);
+        // One Lambda invocation.
         let invoked = Instant::now();
-        let report = detect_messages(&detectors, &store, messages).await;
+        let response = detector.handle(event).await;
         let took = invoked.elapsed();
-        assert!(report.failed.is_empty(), "the bench's deliveries must all succeed: {:?}", report.failed);
+        assert!(
+            response.batch_item_failures.is_empty(),
+            "every delivery must succeed: {:?}",
+            response.batch_item_failures
+        );
         run.invocations += 1;
         run.handler_time += took;
         run.billed_ms += (took.as_secs_f64() * 1000.0 / LAMBDA_GRANULARITY_MS).ceil() * LAMBDA_GRANULARITY_MS;
-        run.alerts_created += report.detected.alerts_created as u64;
         let entries: Vec<DeleteMessageBatchRequestEntry> = handles
             .iter()
             .enumerate()
@@ -181,10 +188,46 @@ async fn run() {
     }
     let elapsed = started.elapsed();
     let requests = counter.snapshot();
-    let capacity = store.meter().reading();
+    let capacity = detector.store().meter().reading();
+    run.alerts_created = item_count(&stack.clients().dynamodb, &tables.alerts).await;
     let storage = audit_trail_bytes(&stack.clients().dynamodb, &stack.tables().activities).await;
 
     print_report(&run, batch_count, &sent, &requests, capacity, storage, elapsed);
+}
+
+/// The `SqsEvent` Lambda would deliver for these messages.
+fn sqs_event(messages: Vec<aws_sdk_sqs::types::Message>) -> SqsEvent {
+    let records: Vec<serde_json::Value> = messages
+        .into_iter()
+        .map(|m| {
+            let group = m.attributes.as_ref().and_then(|a| a.get(&MessageSystemAttributeName::MessageGroupId).cloned());
+            serde_json::json!({
+                "messageId": m.message_id, "receiptHandle": m.receipt_handle, "body": m.body,
+                "attributes": { "MessageGroupId": group }, "messageAttributes": {}, "eventSource": "aws:sqs",
+            })
+        })
+        .collect();
+    serde_json::from_value(serde_json::json!({ "Records": records })).expect("an SqsEvent")
+}
+
+/// How many items a table holds (the alerts: one "Alert Created" event each).
+async fn item_count(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> u64 {
+    let (mut count, mut start) = (0u64, None);
+    loop {
+        let output = dynamodb
+            .scan()
+            .table_name(table)
+            .select(aws_sdk_dynamodb::types::Select::Count)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .expect("count");
+        count += output.count.max(0) as u64;
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return count;
+        }
+    }
 }
 
 /// The audit trail's stored size by DynamoDB's rules: every item's attribute names and values plus 100

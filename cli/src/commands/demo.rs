@@ -16,9 +16,6 @@ use crate::exit;
 use crate::output::{alert_table, print_json, table};
 use crate::settings::{groups, load_config, load_enricher};
 
-// The starter pack of custom policies (policies/), built into the binary by build.rs.
-include!(concat!(env!("OUT_DIR"), "/starter_policies.rs"));
-
 /// The demo's own configuration and the data it names, built into the binary.
 const DEMO_CONFIG: &str = include_str!("demo.toml");
 const DEMO_DATA: [(&str, &[u8]); 4] = [
@@ -48,8 +45,7 @@ pub async fn execute(global: &Global, args: DemoArgs) -> anyhow::Result<u8> {
     config.tenant = tenant.tenant.clone();
     config.enrichment = demo_config.enrichment;
     let enricher = load_enricher(&config, Some(&demo_config_path))?;
-    let sources: Vec<(String, String)> =
-        STARTER_POLICIES.iter().map(|(origin, text)| (origin.to_string(), text.to_string())).collect();
+    let sources: Vec<(String, String)> = saaswarden_policy::starter::sources();
     let policies = Policies::new(
         saaswarden_policy::PolicySet::from_sources(&sources, &groups(&config)?)
             .map_err(crate::settings::policy_errors)?,

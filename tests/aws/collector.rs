@@ -1,0 +1,81 @@
+//! The collector function on a schedule's input: Slack's and Zendesk's audit-log APIs (the wiremock fakes
+//! shared with `tests/it/collect`), tokens from Secrets Manager, configuration from S3, checkpoints in
+//! DynamoDB → per-user batches on the FIFO activities queue, which the detector then consumes.
+
+use chrono::{Duration, Utc};
+use saaswarden_aws::testing::stack;
+use saaswarden_lambda::collector::{Collector, CollectorInput};
+use saaswarden_lambda::detector::Detector;
+use saaswarden_store::{ActivityLog, ActivityQuery};
+use wiremock::matchers::method;
+use wiremock::{Mock, MockServer};
+
+#[allow(dead_code)]
+#[path = "../it/collect/apis.rs"]
+mod apis;
+
+use apis::{SLACK_TOKEN, SlackApi, ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskApi, slack_entry, zendesk_entry};
+
+use crate::lambda::{queue_arn, receive_all, settings, sqs_event};
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_collector_queues_both_apps_activities_per_user_for_the_detector() {
+    let stack = stack().await;
+    // The collector reads from its checkpoint up to now (minus a delay): entries of the last hour.
+    let now = Utc::now();
+    let slack = SlackApi::default();
+    slack.0.add((0..4).map(|i| slack_entry(&format!("s-{i}"), now - Duration::minutes(50 - i), "ann@acme.example")));
+    let zendesk = ZendeskApi::default();
+    zendesk.users.lock().expect("users").push(
+        serde_json::json!({"id": 1001, "name": "Carol", "email": "carol@acme.example", "role": "admin", "suspended": false}),
+    );
+    zendesk.api.add((0..3).map(|i| zendesk_entry(7000 + i, now - Duration::minutes(40 - i), 1001)));
+    let slack_server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(slack.clone()).mount(&slack_server).await;
+    let zendesk_server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(zendesk.clone()).mount(&zendesk_server).await;
+
+    let config = format!(
+        "tenant = \"acme\"\n\n[[sources]]\napp = \"slack\"\ntoken_env = \"SLACK_TOKEN\"\nbase_url = \"{}\"\n\n\
+         [[sources]]\napp = \"zendesk\"\nbase_url = \"{}\"\nemail = \"{ZENDESK_EMAIL}\"\ntoken_env = \"ZENDESK_TOKEN\"\n",
+        slack_server.uri(),
+        zendesk_server.uri()
+    );
+    let s3 = aws_sdk_s3::Client::new(&stack.config);
+    let bucket = format!("{}-collect", stack.name.to_lowercase());
+    s3.create_bucket().bucket(&bucket).send().await.expect("bucket");
+    s3.put_object().bucket(&bucket).key("c.toml").body(config.into_bytes().into()).send().await.expect("config");
+    let secrets = stack.clients().secrets;
+    let secret_id = format!("{}-credentials", stack.name);
+    let values = serde_json::json!({ "SLACK_TOKEN": SLACK_TOKEN, "ZENDESK_TOKEN": ZENDESK_TOKEN }).to_string();
+    secrets.create_secret().name(&secret_id).secret_string(values).send().await.expect("secret");
+    let location = format!("s3://{bucket}/c.toml");
+    let settings = settings(&stack, &[("SAASWARDEN_CONFIG", &location), ("CREDENTIALS_SECRET_ID", &secret_id)]);
+
+    let collector = Collector::start(&settings, &stack.config).await.expect("the collector starts");
+    for app in ["slack", "zendesk"] {
+        let input: CollectorInput = serde_json::from_value(serde_json::json!({ "app": app })).expect("input");
+        let summary = collector.handle(input).await.expect("collected");
+        assert_eq!(summary["sources"][0]["activities_sent"], if app == "slack" { 4 } else { 3 }, "{summary}");
+    }
+
+    let sqs = stack.clients().sqs;
+    let queue_url = stack.output("ActivitiesQueueUrl").to_string();
+    let messages = receive_all(&sqs, &queue_url).await;
+    let mut groups: Vec<&str> = messages.iter().filter_map(|m| m.group.as_deref()).collect();
+    groups.sort();
+    assert_eq!(groups, ["acme#ann@acme.example", "acme#carol@acme.example"], "one message group per user");
+
+    let detector = Detector::start(&settings, &stack.config).await.expect("the detector starts");
+    let response = detector.handle(sqs_event(&queue_arn(&sqs, &queue_url).await, &messages)).await;
+    assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
+    let query = ActivityQuery { tenant: Some("acme".into()), limit: 100, ..Default::default() };
+    let trail = stack.store().search(&query).await.expect("search");
+    assert_eq!(trail.len(), 7, "both apps' activities in the audit trail: {trail:?}");
+
+    // The next scheduled run starts from the checkpoints: nothing new, nothing sent.
+    let again = collector.handle(CollectorInput::default()).await.expect("second run");
+    let sent: i64 =
+        again["sources"].as_array().into_iter().flatten().filter_map(|s| s["activities_sent"].as_i64()).sum();
+    assert_eq!(sent, 0, "{again}");
+}
