@@ -4,5 +4,6 @@
 
 mod collector;
 mod concurrency;
+mod governance;
 mod lambda;
 mod pipeline;

@@ -1,0 +1,181 @@
+//! Governance in the cloud shape, against moto and a wiremock Microsoft Graph: an impossible-travel alert
+//! whose detection is set to suspend automatically → the notifier's decision → the governance function
+//! suspends the user through Graph, the DynamoDB governance log shows it, and revert re-enables the user.
+
+use std::path::Path;
+
+use chrono::Utc;
+use saaswarden_app::govern::Governor;
+use saaswarden_aws::testing::stack;
+use saaswarden_connectors::graph::Provider;
+use saaswarden_connectors::http::Secret;
+use saaswarden_core::config::Config;
+use saaswarden_lambda::detector::Detector;
+use saaswarden_lambda::governance::GovernanceFunction;
+use saaswarden_lambda::notifier::Notifier;
+use saaswarden_store::{ActivityBatch, ActivityQueue, GovernanceFilter, GovernanceLog};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path, path_regex};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::lambda::{StreamReader, delete, queue_arn, receive_all, settings, sqs_event};
+
+/// Two sign-ins an hour apart, from the US and from Sweden (MaxMind's test database).
+fn travel() -> ActivityBatch {
+    let entry = |id: &str, at: i64, ip: &str| {
+        json!({
+            "id": id, "date_create": at, "action": "user_login",
+            "actor": {"type": "user", "user": {"id": "W0KOFI", "name": "Kofi Khan", "email": "kofi.khan@acme.example"}},
+            "entity": {"type": "user", "user": {"id": "W0KOFI", "name": "Kofi Khan", "email": "kofi.khan@acme.example"}},
+            "context": {"ip_address": ip, "ua": "Mozilla/5.0", "location": {"type": "enterprise", "id": "E0ACME0001"}}
+        })
+    };
+    let activities = [entry("trip-1", 1_791_968_400, "216.160.83.56"), entry("trip-2", 1_791_972_000, "89.160.20.112")]
+        .iter()
+        .map(|e| saaswarden_connectors::slack::normalize(e, "acme").expect("a valid Slack entry"))
+        .collect();
+    ActivityBatch { tenant: "acme".into(), user: "kofi.khan@acme.example".into(), activities }
+}
+
+async fn graph() -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path_regex(r"^/[^/]+/oauth2/v2\.0/token$"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "tok"})),
+        )
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{
+            "id": "id-kofi", "userPrincipalName": "kofi.khan@acme.example", "mail": "kofi.khan@acme.example",
+            "accountEnabled": true
+        }]})))
+        .mount(&server)
+        .await;
+    Mock::given(method("PATCH"))
+        .and(path("/v1.0/users/id-kofi"))
+        .respond_with(ResponseTemplate::new(204).insert_header("request-id", "rq-cloud"))
+        .mount(&server)
+        .await;
+    server
+}
+
+async fn patches(server: &MockServer) -> Vec<Value> {
+    let requests = server.received_requests().await.unwrap_or_default();
+    requests
+        .iter()
+        .filter(|r| r.method.as_str() == "PATCH")
+        .map(|r| serde_json::from_slice(&r.body).unwrap_or(Value::Null))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn impossible_travel_set_to_suspend_runs_against_graph_and_revert_re_enables() {
+    let stack = stack().await;
+    let server = graph().await;
+    let config = format!(
+        r#"tenant = "acme"
+[enrichment]
+city_db = "GeoIP2-City-Test.mmdb"
+[detections.impossible_travel]
+learning_period = "0s"
+governance = [{{ action = "suspend-user", mode = "automatic" }}]
+[governance]
+dry_run = false
+allowed_domains = ["acme.example"]
+[governance.graph]
+tenant_id = "tenant-1"
+client_id = "client-1"
+client_secret_env = "GRAPH_SECRET"
+authority_host = "{uri}"
+graph_host = "{uri}"
+"#,
+        uri = server.uri()
+    );
+    // The deployment's assets bucket: configuration and GeoIP database; the Graph secret in Secrets Manager.
+    let s3 = aws_sdk_s3::Client::new(&stack.config);
+    let bucket = format!("{}-assets", stack.name.to_lowercase());
+    s3.create_bucket().bucket(&bucket).send().await.expect("bucket");
+    let city = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/maxmind-test/GeoIP2-City-Test.mmdb"))
+        .expect("MaxMind test database");
+    for (key, body) in [("saaswarden.toml", config.into_bytes()), ("geoip/GeoIP2-City-Test.mmdb", city)] {
+        s3.put_object().bucket(&bucket).key(key).body(body.into()).send().await.expect("upload");
+    }
+    let secret_id = format!("{}/credentials", stack.name);
+    let secrets = stack.clients().secrets;
+    secrets
+        .create_secret()
+        .name(&secret_id)
+        .secret_string(r#"{"GRAPH_SECRET":"cloud-secret"}"#)
+        .send()
+        .await
+        .expect("secret");
+    let config_location = format!("s3://{bucket}/saaswarden.toml");
+    let geoip_location = format!("s3://{bucket}/geoip/");
+    let settings = settings(
+        &stack,
+        &[
+            ("SAASWARDEN_CONFIG", &config_location),
+            ("GEOIP_LOCATION", &geoip_location),
+            ("POLICIES_LOCATION", "none"),
+            ("CREDENTIALS_SECRET_ID", &secret_id),
+            ("DRY_RUN", "false"),
+        ],
+    );
+
+    // Collector's side → detector → the alert.
+    let sqs = stack.clients().sqs;
+    let queue_url = stack.output("ActivitiesQueueUrl").to_string();
+    stack.activities_queue().send(vec![travel()]).await.expect("send");
+    let messages = receive_all(&sqs, &queue_url).await;
+    let detector = Detector::start(&settings, &stack.config).await.expect("detector starts");
+    let response = detector.handle(sqs_event(&queue_arn(&sqs, &queue_url).await, &messages)).await;
+    assert!(response.batch_item_failures.is_empty());
+    delete(&sqs, &queue_url, &messages).await;
+
+    // The alert's creation on the stream → the notifier → a suspend decision on the decisions queue.
+    let notifier = Notifier::start(&settings, &stack.config).await.expect("notifier starts");
+    let response = notifier.handle(StreamReader::new(&stack).await.read().await).await;
+    assert!(response.batch_item_failures.is_empty());
+    let decisions_url = stack.output("DecisionsQueueUrl").to_string();
+    let decisions = receive_all(&sqs, &decisions_url).await;
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    let decision: Value = serde_json::from_str(&decisions[0].body).expect("JSON decision");
+    assert_eq!(
+        (decision["policy_id"].as_str(), decision["action"].as_str()),
+        (Some("impossible_travel"), Some("suspend-user"))
+    );
+
+    // The governance function executes it against Graph; a redelivery acts on nothing.
+    let governance = GovernanceFunction::start(&settings, &stack.config).await.expect("governance starts");
+    let event = sqs_event(&queue_arn(&sqs, &decisions_url).await, &decisions);
+    assert!(governance.handle(event.clone()).await.batch_item_failures.is_empty());
+    assert!(governance.handle(event).await.batch_item_failures.is_empty());
+    assert_eq!(patches(&server).await, [json!({"accountEnabled": false})], "one suspension, whatever the deliveries");
+    let requests = server.received_requests().await.unwrap_or_default();
+    let token = requests.iter().find(|r| r.url.path() == "/tenant-1/oauth2/v2.0/token").expect("token request");
+    assert!(String::from_utf8_lossy(&token.body).contains("client_secret=cloud-secret"), "secret from Secrets Manager");
+
+    // The governance log in DynamoDB shows it; revert re-enables the user.
+    let store = stack.store();
+    let entries = store.governance_entries(&GovernanceFilter { limit: 10, ..Default::default() }).await.expect("log");
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    let entry = &entries[0];
+    assert_eq!(format!("{:?}", entry.status), "Succeeded", "{entry:?}");
+    assert_eq!(entry.user, "kofi.khan@acme.example");
+    let mut governance_settings = Config::default().governance;
+    governance_settings.dry_run = false;
+    governance_settings.allowed_domains = vec!["acme.example".into()];
+    governance_settings.graph.tenant_id = "tenant-1".into();
+    governance_settings.graph.client_id = "client-1".into();
+    governance_settings.graph.authority_host = server.uri();
+    governance_settings.graph.graph_host = server.uri();
+    let provider = Provider::from_settings(&governance_settings, Some(Secret::new("cloud-secret"))).expect("provider");
+    let governor = Governor { settings: &governance_settings, log: &store, idp: &provider };
+    let reverted = governor.revert(&entry.id, "analyst", Utc::now()).await.expect("revert");
+    assert_eq!(format!("{:?}", reverted.status), "Reverted");
+    assert_eq!(patches(&server).await.last(), Some(&json!({"accountEnabled": true})));
+}
