@@ -46,11 +46,12 @@ functions=(collector detector directory-sync governance notifier)
 packages=()
 for f in "${functions[@]}"; do packages+=(-p "$f"); done
 PATH="$PWD/.venv/bin:$PATH" cargo lambda build --arm64 --profile lambda-check --locked "${packages[@]}"
+lambda_dir="${CARGO_TARGET_DIR:-target}/lambda"
 for f in "${functions[@]}"; do
     # An ELF executable for aarch64 (e_machine 0xB7 at offset 18), as Lambda's provided.al2023 arm64 runs it.
-    machine="$(od -An -tx1 -j18 -N1 "target/lambda/$f/bootstrap" | tr -d ' ')"
-    [ "$machine" = "b7" ] || { echo "target/lambda/$f/bootstrap is not an arm64 executable" >&2; exit 1; }
-    echo "target/lambda/$f/bootstrap: arm64, $(du -h "target/lambda/$f/bootstrap" | cut -f1)"
+    machine="$(od -An -tx1 -j18 -N1 "$lambda_dir/$f/bootstrap" | tr -d ' ')"
+    [ "$machine" = "b7" ] || { echo "$lambda_dir/$f/bootstrap is not an arm64 executable" >&2; exit 1; }
+    echo "$lambda_dir/$f/bootstrap: arm64, $(du -h "$lambda_dir/$f/bootstrap" | cut -f1)"
 done
 
 step "starter-pack policies: inline tests"
