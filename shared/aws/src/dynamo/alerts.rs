@@ -62,17 +62,9 @@ fn encode_alert(alert: &Alert, history: &[Resolution], version: u64) -> Result<I
 impl DynamoStore {
     async fn read_alert(&self, id: &str) -> Result<Option<StoredAlert>, StoreError> {
         let table = &self.tables.alerts;
-        let output = self
-            .client
-            .get_item()
-            .table_name(table)
-            .set_key(Some(alert_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| backend(format!("DynamoDB table {table}: read alert {id}"), e))?;
-        self.meter.read(output.item.as_ref().map_or(0, super::capacity::item_size), true);
-        output.item.as_ref().map(decode_alert).transpose()
+        let found =
+            self.get_one(table, alert_key(id), true, || format!("DynamoDB table {table}: read alert {id}")).await?;
+        found.as_ref().map(decode_alert).transpose()
     }
 
     /// Writes the alert at `version + 1` if it is still at `version` (absent when 0). `Ok(false)`: lost a race.

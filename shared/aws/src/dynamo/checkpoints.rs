@@ -9,17 +9,12 @@ use crate::error::{backend, corrupt};
 impl Checkpoints for DynamoStore {
     async fn load(&self, tenant: &str, stream: &str) -> Result<Versioned<Option<Checkpoint>>, StoreError> {
         let table = &self.tables.checkpoints;
-        let output = self
-            .client
-            .get_item()
-            .table_name(table)
-            .set_key(Some(key(tenant, stream)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| backend(format!("DynamoDB table {table}: checkpoint {tenant}/{stream}"), e))?;
-        self.meter.read(output.item.as_ref().map_or(0, super::capacity::item_size), true);
-        let Some(item) = output.item else { return Ok(Versioned { value: None, version: 0 }) };
+        let found = self
+            .get_one(table, key(tenant, stream), true, || {
+                format!("DynamoDB table {table}: checkpoint {tenant}/{stream}")
+            })
+            .await?;
+        let Some(item) = found else { return Ok(Versioned { value: None, version: 0 }) };
         let id = format!("{tenant}/{stream}");
         let body = get_s(&item, "body").ok_or_else(|| corrupt("checkpoint", id.clone(), "no body"))?;
         let value = serde_json::from_str(body).map_err(|e| corrupt("checkpoint", id, e))?;

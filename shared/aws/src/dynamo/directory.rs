@@ -49,16 +49,12 @@ impl DynamoStore {
 impl Directory for DynamoStore {
     async fn termination(&self, tenant: &str, user: &str) -> Result<Option<Termination>, StoreError> {
         let table = &self.tables.directory;
-        let output = self
-            .client
-            .get_item()
-            .table_name(table)
-            .set_key(Some(key(tenant, user.to_lowercase())))
-            .send()
-            .await
-            .map_err(|e| backend(format!("DynamoDB table {table}: directory record of {user}"), e))?;
-        self.meter.read(output.item.as_ref().map_or(0, super::capacity::item_size), false);
-        output.item.as_ref().map(decode).transpose()
+        let found = self
+            .get_one(table, key(tenant, user.to_lowercase()), false, || {
+                format!("DynamoDB table {table}: directory record of {user}")
+            })
+            .await?;
+        found.as_ref().map(decode).transpose()
     }
 
     fn import(&self, tenant: &str, records: &[Termination]) -> impl Future<Output = Result<usize, StoreError>> + Send {

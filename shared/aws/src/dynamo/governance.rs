@@ -48,17 +48,10 @@ impl DynamoStore {
 
     async fn read_entry(&self, id: &str) -> Result<Option<Versioned<GovernanceEntry>>, StoreError> {
         let table = &self.tables.governance;
-        let output = self
-            .client
-            .get_item()
-            .table_name(table)
-            .set_key(Some(entry_key(id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| backend(format!("DynamoDB table {table}: governance entry {id}"), e))?;
-        self.meter.read(output.item.as_ref().map_or(0, super::capacity::item_size), true);
-        output.item.as_ref().map(decode).transpose()
+        let found = self
+            .get_one(table, entry_key(id), true, || format!("DynamoDB table {table}: governance entry {id}"))
+            .await?;
+        found.as_ref().map(decode).transpose()
     }
 }
 

@@ -101,6 +101,28 @@ impl DynamoStore {
         (at + chrono::Duration::days(i64::from(self.settings.retention_days))).timestamp()
     }
 
+    /// Reads one item by key (strongly consistent when asked), metering its read units; `what` names the
+    /// item in errors.
+    async fn get_one(
+        &self,
+        table: &str,
+        key: Item,
+        consistent: bool,
+        what: impl FnOnce() -> String,
+    ) -> Result<Option<Item>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(table)
+            .set_key(Some(key))
+            .consistent_read(consistent)
+            .send()
+            .await
+            .map_err(|e| backend(what(), e))?;
+        self.meter.read(output.item.as_ref().map_or(0, capacity::item_size), consistent);
+        Ok(output.item)
+    }
+
     /// Reads items by key in batches of 100, retrying what DynamoDB leaves unprocessed.
     async fn batch_get(&self, table: &str, keys: Vec<Item>, consistent: bool) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::new();

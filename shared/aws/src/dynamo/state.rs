@@ -46,17 +46,8 @@ impl DynamoStore {
         id: &str,
     ) -> Result<Option<(Vec<u8>, u64)>, StoreError> {
         let table = &self.tables.state;
-        let output = self
-            .client
-            .get_item()
-            .table_name(table)
-            .set_key(Some(key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| backend(format!("DynamoDB table {table}: load {what} {id}"), e))?;
-        self.meter.read(output.item.as_ref().map_or(0, super::capacity::item_size), true);
-        let Some(item) = output.item else { return Ok(None) };
+        let found = self.get_one(table, key, true, || format!("DynamoDB table {table}: load {what} {id}")).await?;
+        let Some(item) = found else { return Ok(None) };
         let body = get_b(&item, "body").ok_or_else(|| corrupt(what, id, "no body"))?;
         let json = decompress(body).map_err(|e| corrupt(what, id, e))?;
         let version = get_n(&item, "version").and_then(|v| u64::try_from(v).ok()).unwrap_or(0);
@@ -179,17 +170,12 @@ impl DynamoStore {
         let table = &self.tables.state;
         let item_key = key(format!("T#{tenant}"), "first_seen");
         for _ in 0..5 {
-            let output = self
-                .client
-                .get_item()
-                .table_name(table)
-                .set_key(Some(item_key.clone()))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| backend(format!("DynamoDB table {table}: tenant {tenant} first activity"), e))?;
-            self.meter.read(output.item.as_ref().map_or(0, super::capacity::item_size), true);
-            let stored = output.item.as_ref().and_then(|item| get_n(item, "first")).map(from_micros);
+            let found = self
+                .get_one(table, item_key.clone(), true, || {
+                    format!("DynamoDB table {table}: tenant {tenant} first activity")
+                })
+                .await?;
+            let stored = found.as_ref().and_then(|item| get_n(item, "first")).map(from_micros);
             if let Some(stored) = stored
                 && stored <= at
             {
