@@ -9,7 +9,9 @@ mod apis;
 use std::path::Path;
 use std::process::Output;
 
-use apis::{SLACK_TOKEN, SlackApi, ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskApi, slack_entry, zendesk_entry};
+use apis::{
+    SLACK_TOKEN, SlackApi, ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskApi, slack_entry, zendesk_access_entry, zendesk_entry,
+};
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use wiremock::matchers::method;
@@ -55,6 +57,7 @@ token_env = "TEST_ZENDESK_TOKEN"
 email = "{ZENDESK_EMAIL}"
 backfill = "1d"
 delay = "0s"
+access_logs = true
 "#
     );
     std::fs::write(&path, config).expect("write config");
@@ -85,6 +88,9 @@ async fn collect_pulls_both_apps_detects_and_a_second_run_adds_only_new_entries(
     let zendesk_api = ZendeskApi::default();
     zendesk_api.users.lock().expect("users").push(json!({"id": 1001, "email": "carol@acme.example", "role": "admin"}));
     zendesk_api.api.add((0..3).map(|i| zendesk_entry(900 + i, Utc::now() - Duration::minutes(70 - i), 1001)));
+    zendesk_api.access.add((0..2).map(|i| {
+        zendesk_access_entry(&format!("01JCLI{i}"), Utc::now() - Duration::minutes(60 - i), 1001, "81.2.69.142")
+    }));
     let slack = MockServer::start().await;
     Mock::given(method("GET")).respond_with(slack_api.clone()).mount(&slack).await;
     let zendesk = MockServer::start().await;
@@ -103,9 +109,11 @@ async fn collect_pulls_both_apps_detects_and_a_second_run_adds_only_new_entries(
     let first = saaswarden(args(&["--json"]), TOKENS.to_vec()).await;
     assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
     let summary: Value = serde_json::from_slice(&first.stdout).expect("JSON summary");
-    assert_eq!(summary["new_activities"], 13, "{summary:#}");
+    assert_eq!(summary["new_activities"], 15, "{summary:#}");
     assert_eq!(summary["sources"][0]["activities_sent"], 10);
     assert_eq!(summary["sources"][1]["activities_sent"], 3);
+    assert_eq!(summary["sources"][2]["stream"], "zendesk_access", "access_logs = true adds a stream");
+    assert_eq!(summary["sources"][2]["activities_sent"], 2);
     assert!(summary["alerts_created"].as_u64().is_some_and(|n| n >= 1), "the failed sign-in burst alerts: {summary:#}");
     let stderr = text(&first.stderr);
     assert!(!stderr.contains(SLACK_TOKEN) && !stderr.contains(ZENDESK_TOKEN), "{stderr}");
@@ -118,17 +126,20 @@ async fn collect_pulls_both_apps_detects_and_a_second_run_adds_only_new_entries(
         "{alerts:#}"
     );
 
-    // New activity in Slack only; the second run sends just that, and progress lines went to stderr.
+    // New activity in Slack and in the access log; the second run sends just those, and progress lines
+    // went to stderr.
     slack_api.0.add([slack_entry("ok-new", Utc::now() - Duration::seconds(5), "dan@acme.example")]);
+    zendesk_api.access.add([zendesk_access_entry("01JCLINEW", Utc::now() - Duration::seconds(5), 1001, "81.2.69.142")]);
     let second = saaswarden(args(&[]), TOKENS.to_vec()).await;
     assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
     let out = text(&second.stdout);
-    assert!(out.contains("detected: 1 new activities"), "{out}");
+    assert!(out.contains("detected: 2 new activities"), "{out}");
+    assert!(out.contains("zendesk_access acme: 1 pages"), "{out}");
     assert!(text(&second.stderr).contains("slack acme: window"), "progress on stderr: {}", text(&second.stderr));
 
     let third = saaswarden(args(&["--app", "zendesk", "--json"]), TOKENS.to_vec()).await;
     let summary: Value = serde_json::from_slice(&third.stdout).expect("JSON summary");
-    assert_eq!(summary["sources"].as_array().map(Vec::len), Some(1), "{summary:#}");
+    assert_eq!(summary["sources"].as_array().map(Vec::len), Some(2), "audit and access logs: {summary:#}");
     assert_eq!(summary["new_activities"], 0);
 }
 

@@ -1,4 +1,5 @@
-//! The collector function on a schedule's input: Slack's and Zendesk's audit-log APIs (the wiremock fakes
+//! The collector function on a schedule's input: Slack's and Zendesk's audit-log APIs and Zendesk's access
+//! log (the wiremock fakes
 //! shared with `tests/it/collect`), tokens from Secrets Manager, configuration from S3, checkpoints in
 //! DynamoDB → per-user batches on the FIFO activities queue, which the detector then consumes.
 
@@ -14,7 +15,9 @@ use wiremock::{Mock, MockServer};
 #[path = "../it/collect/apis.rs"]
 mod apis;
 
-use apis::{SLACK_TOKEN, SlackApi, ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskApi, slack_entry, zendesk_entry};
+use apis::{
+    SLACK_TOKEN, SlackApi, ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskApi, slack_entry, zendesk_access_entry, zendesk_entry,
+};
 
 use crate::lambda::{queue_arn, receive_all, settings, sqs_event};
 
@@ -30,6 +33,11 @@ async fn the_collector_queues_both_apps_activities_per_user_for_the_detector() {
         serde_json::json!({"id": 1001, "name": "Carol", "email": "carol@acme.example", "role": "admin", "suspended": false}),
     );
     zendesk.api.add((0..3).map(|i| zendesk_entry(7000 + i, now - Duration::minutes(40 - i), 1001)));
+    zendesk
+        .access
+        .add((0..2).map(|i| {
+            zendesk_access_entry(&format!("01JAWS{i}"), now - Duration::minutes(30 - i), 1001, "81.2.69.142")
+        }));
     let slack_server = MockServer::start().await;
     Mock::given(method("GET")).respond_with(slack.clone()).mount(&slack_server).await;
     let zendesk_server = MockServer::start().await;
@@ -37,7 +45,7 @@ async fn the_collector_queues_both_apps_activities_per_user_for_the_detector() {
 
     let config = format!(
         "tenant = \"acme\"\n\n[[sources]]\napp = \"slack\"\ntoken_env = \"SLACK_TOKEN\"\nbase_url = \"{}\"\n\n\
-         [[sources]]\napp = \"zendesk\"\nbase_url = \"{}\"\nemail = \"{ZENDESK_EMAIL}\"\ntoken_env = \"ZENDESK_TOKEN\"\n",
+         [[sources]]\napp = \"zendesk\"\nbase_url = \"{}\"\nemail = \"{ZENDESK_EMAIL}\"\ntoken_env = \"ZENDESK_TOKEN\"\naccess_logs = true\n",
         slack_server.uri(),
         zendesk_server.uri()
     );
@@ -57,6 +65,10 @@ async fn the_collector_queues_both_apps_activities_per_user_for_the_detector() {
         let input: CollectorInput = serde_json::from_value(serde_json::json!({ "app": app })).expect("input");
         let summary = collector.handle(input).await.expect("collected");
         assert_eq!(summary["sources"][0]["activities_sent"], if app == "slack" { 4 } else { 3 }, "{summary}");
+        if app == "zendesk" {
+            assert_eq!(summary["sources"][1]["stream"], "zendesk_access", "{summary}");
+            assert_eq!(summary["sources"][1]["activities_sent"], 2, "{summary}");
+        }
     }
 
     let sqs = stack.clients().sqs;
@@ -64,14 +76,15 @@ async fn the_collector_queues_both_apps_activities_per_user_for_the_detector() {
     let messages = receive_all(&sqs, &queue_url).await;
     let mut groups: Vec<&str> = messages.iter().filter_map(|m| m.group.as_deref()).collect();
     groups.sort();
-    assert_eq!(groups, ["acme#ann@acme.example", "acme#carol@acme.example"], "one message group per user");
+    groups.dedup();
+    assert_eq!(groups, ["acme#ann@acme.example", "acme#carol@acme.example"], "message groups are per user");
 
     let detector = Detector::start(&settings, &stack.config).await.expect("the detector starts");
     let response = detector.handle(sqs_event(&queue_arn(&sqs, &queue_url).await, &messages)).await;
     assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
     let query = ActivityQuery { tenant: Some("acme".into()), limit: 100, ..Default::default() };
     let trail = stack.store().search(&query).await.expect("search");
-    assert_eq!(trail.len(), 7, "both apps' activities in the audit trail: {trail:?}");
+    assert_eq!(trail.len(), 9, "both apps' activities (Zendesk's access log too) in the audit trail: {trail:?}");
 
     // The next scheduled run starts from the checkpoints: nothing new, nothing sent.
     let again = collector.handle(CollectorInput::default()).await.expect("second run");

@@ -7,7 +7,10 @@ mod apis;
 use std::sync::Arc;
 use std::time::Duration;
 
-use apis::{Fault, SLACK_TOKEN, SlackApi, When, ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskApi, slack_entry, zendesk_entry};
+use apis::{
+    Fault, SLACK_TOKEN, SlackApi, When, ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskApi, slack_entry, zendesk_access_entry,
+    zendesk_entry,
+};
 use chrono::{DateTime, Utc};
 use saaswarden_app::{BatchReport, CollectReport, CollectSettings, Detectors, collect_once, detect_batch};
 use saaswarden_connectors::AuditSource;
@@ -452,4 +455,117 @@ async fn zendesk_saves_the_oldest_first_prefix_it_read_when_the_time_budget_runs
     let (report, detected) = collect_and_detect(&client, &store, &store).await;
     assert_eq!((report.expect("rerun").activities_sent, detected.new_activities), (2, 2));
     assert_eq!(stored_ids(&store).await.len(), 12);
+}
+
+/// Seven access-log entries over the last 45 minutes, alternating carol (1001) and dan (1002), the last
+/// two in one second.
+fn access_entries() -> Vec<serde_json::Value> {
+    (0..7)
+        .map(|i| {
+            let at = minutes_ago(45 - i.min(5) * 5);
+            zendesk_access_entry(&format!("01JACCESS{i:017}"), at, [1001, 1002][i as usize % 2], "81.2.69.142")
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn zendesk_access_logs_are_a_stream_of_their_own_joined_to_users_by_email() {
+    let (_dir, store) = fresh_store();
+    let api = ZendeskApi::default();
+    api.users.lock().expect("users").extend(zendesk_users());
+    api.api.add((0..3).map(|i| zendesk_entry(9000 + i, minutes_ago(50 - i), 1001)));
+    api.access.add(access_entries());
+    let server = zendesk_server(&api).await;
+    let clock = ManualClock::new(now());
+    let audit = zendesk(&server, &clock, 100);
+    let access = audit.access_logs(http(&clock), 3);
+    assert_eq!((audit.stream(), access.stream()), ("zendesk", "zendesk_access"));
+    seed(&store, "zendesk").await;
+    seed(&store, "zendesk_access").await;
+
+    let (report, detected) = collect_and_detect(&audit, &store, &store).await;
+    assert_eq!((report.expect("audit run").activities_sent, detected.new_activities), (3, 3));
+    let (report, detected) = collect_and_detect(&access, &store, &store).await;
+    let report = report.expect("access run");
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!((report.stream.as_str(), report.pages, report.activities_sent), ("zendesk_access", 3, 7));
+    assert_eq!(detected.new_activities, 7);
+
+    let first_request = api.access.requests.lock().expect("requests")[0].clone();
+    for part in
+        ["/api/v2/access_logs?", "filter%5Bstart%5D=2026-11-20T10%3A20%3A00Z", "filter%5Bend%5D=", "page%5Bsize%5D=3"]
+    {
+        assert!(first_request.contains(part), "{part} in {first_request}");
+    }
+    let carol = store
+        .search(&ActivityQuery { user: Some("carol@acme.example".into()), limit: 100, ..Default::default() })
+        .await
+        .expect("search");
+    let access_ids: Vec<&str> =
+        carol.iter().map(|a| a.id.as_str()).filter(|id| id.starts_with("zendesk:access:")).collect();
+    assert_eq!((carol.len(), access_ids.len()), (7, 4), "user_id 1001 is carol, like actor_id 1001");
+    assert_eq!(
+        *api.user_lookups.lock().expect("lookups"),
+        ["1001", "1002"],
+        "the access log asks only for the user the audit log's lookup did not cache"
+    );
+    let audit_checkpoint = checkpoint(&store, "zendesk").await.expect("audit checkpoint");
+    let access_checkpoint = checkpoint(&store, "zendesk_access").await.expect("access checkpoint");
+    assert_eq!(audit_checkpoint.last_id.as_deref(), Some("zendesk:9002"));
+    assert_eq!(access_checkpoint.last_id.as_deref(), Some("zendesk:access:01JACCESS00000000000000006"));
+
+    clock.set(now() + chrono::Duration::minutes(10));
+    api.access.add([zendesk_access_entry("01JACCESSLATE", now() + chrono::Duration::minutes(3), 1002, "81.2.69.142")]);
+    let (report, detected) = collect_and_detect(&access, &store, &store).await;
+    let report = report.expect("second access run");
+    assert_eq!((report.activities_sent, detected.new_activities), (1, 1), "{report:?}");
+}
+
+#[tokio::test]
+async fn zendesk_access_logs_wait_for_ratelimit_reset_and_a_truncated_page_fails_safe() {
+    let (_dir, store) = fresh_store();
+    let api = ZendeskApi::default();
+    api.users.lock().expect("users").extend(zendesk_users());
+    api.access.add(access_entries());
+    let reset = (now() + chrono::Duration::seconds(45)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    api.access.fail(When::Any, Fault::RateLimitedUntil(reset));
+    api.access.fail(When::WithCursor, Fault::Truncated);
+    let server = zendesk_server(&api).await;
+    let clock = ManualClock::new(now());
+    let access = zendesk(&server, &clock, 100).access_logs(http(&clock), 3);
+    seed(&store, "zendesk_access").await;
+
+    let (first, detected) = collect_and_detect(&access, &store, &store).await;
+    let first = first.expect("run");
+    assert_eq!(clock.waits().first(), Some(&Duration::from_secs(45)), "waited until ratelimit-reset, not slept");
+    assert_eq!(first.http.rate_limited, 1);
+    assert!(matches!(first.error, Some(SourceError::Http(HttpError::Malformed { .. }))), "{:?}", first.error);
+    assert_eq!(detected.new_activities, 0);
+    assert_eq!(checkpoint(&store, "zendesk_access").await, Some(start()), "checkpoint unchanged");
+
+    let (second, detected) = collect_and_detect(&access, &store, &store).await;
+    assert!(second.expect("rerun").error.is_none());
+    assert_eq!(detected.new_activities, 7);
+}
+
+#[tokio::test]
+async fn zendesk_access_logs_without_the_add_on_stop_that_stream_only() {
+    let (_dir, store) = fresh_store();
+    let api = ZendeskApi::default();
+    api.users.lock().expect("users").extend(zendesk_users());
+    api.api.add((0..2).map(|i| zendesk_entry(9100 + i, minutes_ago(20 - i), 1002)));
+    api.access.fail(When::Any, Fault::Forbidden);
+    let server = zendesk_server(&api).await;
+    let clock = ManualClock::new(now());
+    let audit = zendesk(&server, &clock, 100);
+    let access = audit.access_logs(http(&clock), 1000);
+
+    let (report, _) = collect_and_detect(&access, &store, &store).await;
+    let error = report.expect("run").error.expect("stopped");
+    assert!(!error.is_transient(), "{error}");
+    assert!(error.to_string().contains("Advanced Data Privacy and Protection add-on"), "{error}");
+    assert_eq!(checkpoint(&store, "zendesk_access").await, None);
+    let (report, detected) = collect_and_detect(&audit, &store, &store).await;
+    assert!(report.expect("audit run").error.is_none());
+    assert_eq!(detected.new_activities, 2, "the audit log is collected whatever happens to the access log");
 }

@@ -8,10 +8,11 @@
 use std::sync::{Arc, Mutex};
 
 use anyhow::Context as _;
-use saaswarden_app::{BatchReport, CollectReport, CollectSettings, Detectors, Policies, collect_once, detect_batch};
-use saaswarden_connectors::http::{HttpClient, RetryPolicy, Secret};
-use saaswarden_connectors::slack::SlackClient;
-use saaswarden_connectors::zendesk::ZendeskClient;
+use saaswarden_app::{
+    BatchReport, CollectReport, CollectSettings, Detectors, Policies, collect_once, detect_batch, stream_budget,
+};
+use saaswarden_connectors::http::Secret;
+use saaswarden_connectors::{AuditSource, streams};
 use saaswarden_core::App;
 use saaswarden_core::config::SourceSettings;
 use saaswarden_core::detect::Engine;
@@ -60,22 +61,14 @@ pub async fn execute(global: &Global, args: CollectArgs) -> anyhow::Result<u8> {
 
     let mut reports = Vec::new();
     for ((index, source), token) in sources.into_iter().zip(tokens) {
-        let settings = CollectSettings::from_source(source, &config.tenant);
-        let http = HttpClient::new(RetryPolicy::for_source(source))?;
-        let label = format!("{} {}", source.app, settings.tenant);
-        let progress = progress_printer(label.clone(), args.json);
-        let report = match source.app {
-            App::Slack => {
-                let client = SlackClient::from_settings(source, token, http);
-                collect_once(&settings, &client, &store, &queue, &progress).await?
-            }
-            App::Zendesk => {
-                let client = ZendeskClient::from_settings(source, token, http)
-                    .with_context(|| format!("{origin}: sources[{index}].base_url is required for Zendesk"))?;
-                collect_once(&settings, &client, &store, &queue, &progress).await?
-            }
-        };
-        reports.push(report);
+        let mut settings = CollectSettings::from_source(source, &config.tenant);
+        let streams = streams(source, token).with_context(|| format!("{origin}: sources[{index}]"))?;
+        let started = std::time::Instant::now();
+        for (i, stream) in streams.iter().enumerate() {
+            settings.time_budget = stream_budget(source.time_budget, started.elapsed(), streams.len() - i);
+            let progress = progress_printer(format!("{} {}", stream.stream(), settings.tenant), args.json);
+            reports.push(collect_once(&settings, stream, &store, &queue, &progress).await?);
+        }
     }
     let detection = queue.report.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
 

@@ -52,6 +52,19 @@ impl CollectSettings {
     }
 }
 
+/// The time budget of the next stream of a source whose streams share `total`: what is left after
+/// `elapsed`, split evenly among the `streams_left` streams still to run (the next one included). A stream
+/// that finishes early leaves its unused share to the ones after it, and a long back-fill of one stream
+/// cannot starve another (Zendesk's access log is kept only 90 days).
+pub fn stream_budget(
+    total: std::time::Duration,
+    elapsed: std::time::Duration,
+    streams_left: usize,
+) -> std::time::Duration {
+    let divisor = u32::try_from(streams_left.max(1)).unwrap_or(u32::MAX);
+    total.saturating_sub(elapsed) / divisor
+}
+
 /// What one run did. `error` set means the stream stopped early; everything before it was kept.
 #[derive(Debug, Clone, Default)]
 pub struct CollectReport {
@@ -247,7 +260,7 @@ impl<S: AuditSource, Q: ActivityQueue + Sync> Hand<'_, S, Q> {
         }
         let users = self.source.prepare(&entries).await.map_err(HandError::Source)?;
         let mut ingested = Ingested::default();
-        normalize_entries(self.source.app(), entries, self.tenant, &users, &mut ingested, self.sent);
+        normalize_entries(self.source.feed(), entries, self.tenant, &users, &mut ingested, self.sent);
         let before = ingested.activities.len();
         if let Some(checkpoint) = self.checkpoint {
             let recent: HashSet<&str> = checkpoint.recent.iter().map(|seen| seen.id.as_str()).collect();
@@ -267,5 +280,22 @@ impl<S: AuditSource, Q: ActivityQueue + Sync> Hand<'_, S, Q> {
             self.queue.send(batches).await.map_err(HandError::Store)?;
         }
         Ok(handed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::stream_budget;
+
+    #[test]
+    fn streams_of_a_source_split_what_is_left_of_its_budget() {
+        let total = Duration::from_secs(600);
+        assert_eq!(stream_budget(total, Duration::ZERO, 2), Duration::from_secs(300));
+        // The first stream finished in 100 s: the second gets everything left.
+        assert_eq!(stream_budget(total, Duration::from_secs(100), 1), Duration::from_secs(500));
+        assert_eq!(stream_budget(total, Duration::from_secs(700), 1), Duration::ZERO);
+        assert_eq!(stream_budget(total, Duration::ZERO, 0), total);
     }
 }

@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use saaswarden_connectors::Feed;
 use saaswarden_connectors::input::{RawEntry, Rejected};
 use saaswarden_connectors::zendesk::ZendeskUsers;
-use saaswarden_connectors::{slack, zendesk};
-use saaswarden_core::{Activity, App};
+use saaswarden_core::Activity;
 use saaswarden_store::ActivityBatch;
 
 /// Activities per queue message: keeps a message well under SQS's 256 KB with raw entries included.
@@ -20,9 +20,9 @@ pub struct Ingested {
     pub duplicates: usize,
 }
 
-/// Normalizes entries of one app. Bad entries are reported in `rejected`; the rest go on.
+/// Normalizes entries of one log. Bad entries are reported in `rejected`; the rest go on.
 pub fn normalize_entries(
-    app: App,
+    feed: Feed,
     entries: Vec<RawEntry>,
     tenant: &str,
     zendesk_users: &ZendeskUsers,
@@ -30,11 +30,7 @@ pub fn normalize_entries(
     seen: &mut HashSet<String>,
 ) {
     for entry in entries {
-        let normalized = match app {
-            App::Slack => slack::normalize(&entry.value, tenant),
-            App::Zendesk => zendesk::normalize(&entry.value, tenant, zendesk_users),
-        };
-        match normalized {
+        match feed.normalize(&entry.value, tenant, zendesk_users) {
             Ok(activity) => {
                 if seen.insert(activity.id.clone()) {
                     into.activities.push(activity);

@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 use std::path::PathBuf;
 
+use saaswarden_connectors::Feed;
 use saaswarden_connectors::input::{RawEntry, Rejected, read_path};
 use saaswarden_connectors::zendesk::ZendeskUsers;
 use saaswarden_core::App;
@@ -55,7 +56,7 @@ where
     }
     for (app, entries) in sources {
         report.entries_read += entries.len();
-        normalize_entries(app, entries, tenant, &input.zendesk_users, &mut ingested, &mut seen);
+        normalize_entries(Feed::audit_log(app), entries, tenant, &input.zendesk_users, &mut ingested, &mut seen);
     }
     report.duplicates = ingested.duplicates;
     report.rejected = ingested.rejected;

@@ -11,17 +11,21 @@
 //! [`Activity`]: saaswarden_core::Activity
 
 pub mod error;
+pub mod feed;
 pub mod graph;
 pub mod http;
 pub mod input;
 pub mod slack;
 pub mod source;
+pub mod streams;
 pub mod zendesk;
 
 mod normalize;
 mod wire;
 
 pub use error::{EntryProblem, InputError, NormalizeError, UsersError};
+pub use feed::Feed;
 pub use input::{RawEntry, ReadOutcome, Rejected, read_path};
 pub use source::{AuditSource, Order, Page, SourceError};
+pub use streams::{Stream, StreamsError, streams};
 pub use zendesk::{ZendeskUser, ZendeskUsers};

@@ -4,9 +4,9 @@
 
 use std::future::Future;
 
-use saaswarden_core::App;
 use saaswarden_core::checkpoint::Window;
 
+use crate::feed::Feed;
 use crate::http::{HttpClient, HttpError};
 use crate::input::RawEntry;
 use crate::zendesk::ZendeskUsers;
@@ -51,11 +51,13 @@ impl SourceError {
 
 /// One audit-log stream of one tenant, read over HTTP.
 pub trait AuditSource: Send + Sync {
-    /// The app whose normalizer reads the entries.
-    fn app(&self) -> App;
+    /// The log this source reads, and so the normalizer of its entries.
+    fn feed(&self) -> Feed;
 
     /// The stream's name within the tenant, the key of its checkpoint: `slack`, `zendesk`, `zendesk_access`.
-    fn stream(&self) -> &str;
+    fn stream(&self) -> &'static str {
+        self.feed().stream()
+    }
 
     fn order(&self) -> Order;
 

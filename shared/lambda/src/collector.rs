@@ -1,17 +1,16 @@
 //! The collector function: a schedule's `{"app": "slack"|"zendesk"}` (optionally `"tenant"`) → every
 //! matching `[[sources]]` entry of the configuration collected from its checkpoint onto the FIFO
-//! activities queue. Each source's checkpoint lag is logged as a CloudWatch embedded metric
+//! activities queue (a Zendesk source with `access_logs = true` is two streams: audit and access logs).
+//! Each stream's checkpoint lag is logged as a CloudWatch embedded metric
 //! (`saaswarden` / `CheckpointLagSeconds`), which the staleness alarm watches.
 
 use std::time::Duration;
 
 use aws_config::SdkConfig;
 use chrono::Utc;
-use saaswarden_app::{CollectReport, CollectSettings, collect_once};
+use saaswarden_app::{CollectReport, CollectSettings, collect_once, stream_budget};
 use saaswarden_aws::{DynamoStore, SecretValues, SqsActivityQueue, StoreSettings, Tables};
-use saaswarden_connectors::http::{HttpClient, RetryPolicy};
-use saaswarden_connectors::slack::SlackClient;
-use saaswarden_connectors::zendesk::ZendeskClient;
+use saaswarden_connectors::{Stream, streams};
 use saaswarden_core::App;
 use saaswarden_core::config::{Config, SourceSettings};
 use serde::Deserialize;
@@ -88,52 +87,54 @@ impl Collector {
         let mut summaries = Vec::new();
         let mut failures = Vec::new();
         for source in selected {
-            let left = self.budget.saturating_sub(started.elapsed());
-            let mut settings = CollectSettings::from_source(source, &self.config.tenant);
-            settings.time_budget = settings.time_budget.min(left);
-            match self.collect(source, &settings).await {
-                Ok(report) => {
-                    emit_lag(&report);
-                    if let Some(error) = &report.error {
-                        let permanent = !error.is_transient();
-                        error!(tenant = %report.tenant, stream = %report.stream, permanent, error = %error, "source stopped");
-                        if permanent {
-                            failures.push(format!("{} {}: {error}", report.stream, report.tenant));
-                        }
-                    }
-                    for rejected in &report.rejected {
-                        warn!(rejected = %rejected, "entry rejected");
-                    }
-                    summaries.push(json!({
-                        "tenant": report.tenant, "stream": report.stream, "pages": report.pages,
-                        "entries": report.entries, "activities_sent": report.activities_sent,
-                        "rejected": report.rejected.len(), "out_of_time": report.out_of_time,
-                    }));
+            let streams = match self.streams(source) {
+                Ok(streams) => streams,
+                Err(e) => {
+                    failures.push(e);
+                    continue;
                 }
-                Err(e) => failures.push(e),
+            };
+            // The source's streams share its budget, itself capped by what is left of the invocation's.
+            let source_started = std::time::Instant::now();
+            let source_budget = source.time_budget.min(self.budget.saturating_sub(started.elapsed()));
+            for (i, stream) in streams.iter().enumerate() {
+                let mut settings = CollectSettings::from_source(source, &self.config.tenant);
+                settings.time_budget = stream_budget(source_budget, source_started.elapsed(), streams.len() - i);
+                let progress = |_: &CollectReport| {};
+                let report = match collect_once(&settings, stream, &self.checkpoints, &self.queue, &progress).await {
+                    Ok(report) => report,
+                    Err(e) => {
+                        failures.push(e.to_string());
+                        continue;
+                    }
+                };
+                emit_lag(&report);
+                if let Some(error) = &report.error {
+                    let permanent = !error.is_transient();
+                    error!(tenant = %report.tenant, stream = %report.stream, permanent, error = %error, "source stopped");
+                    if permanent {
+                        failures.push(format!("{} {}: {error}", report.stream, report.tenant));
+                    }
+                }
+                for rejected in &report.rejected {
+                    warn!(rejected = %rejected, "entry rejected");
+                }
+                summaries.push(json!({
+                    "tenant": report.tenant, "stream": report.stream, "pages": report.pages,
+                    "entries": report.entries, "activities_sent": report.activities_sent,
+                    "rejected": report.rejected.len(), "out_of_time": report.out_of_time,
+                }));
             }
         }
         info!(sources = summaries.len(), failures = failures.len(), "collection finished");
         if failures.is_empty() { Ok(json!({ "sources": summaries })) } else { Err(CollectFailed(failures.join("; "))) }
     }
 
-    async fn collect(&self, source: &SourceSettings, settings: &CollectSettings) -> Result<CollectReport, String> {
-        let label = format!("{} {}", source.app, settings.tenant);
+    /// The streams of one source, with its token from the credentials secret.
+    fn streams(&self, source: &SourceSettings) -> Result<Vec<Stream>, String> {
+        let label = format!("{} {}", source.app, source.tenant_or(&self.config.tenant));
         let token = secrets::get(&self.secrets, &source.token_env).map_err(|e| format!("{label}: {e}"))?;
-        let http = HttpClient::new(RetryPolicy::for_source(source)).map_err(|e| format!("{label}: {e}"))?;
-        let progress = |_: &CollectReport| {};
-        let result = match source.app {
-            App::Slack => {
-                let client = SlackClient::from_settings(source, token, http);
-                collect_once(settings, &client, &self.checkpoints, &self.queue, &progress).await
-            }
-            App::Zendesk => {
-                let client = ZendeskClient::from_settings(source, token, http)
-                    .ok_or_else(|| format!("{label}: base_url is required for Zendesk"))?;
-                collect_once(settings, &client, &self.checkpoints, &self.queue, &progress).await
-            }
-        };
-        result.map_err(|e| e.to_string())
+        streams(source, token).map_err(|e| format!("{label}: {e}"))
     }
 }
 

@@ -1,6 +1,7 @@
-//! Slack's and Zendesk's audit-log APIs as wiremock responders: they filter, order and page a set of
-//! entries the way the real APIs do (newest first with `cursor`; oldest first with `page[after]`), check
-//! credentials, and inject the faults a test scripts (429, 5xx, truncated JSON, a rejected cursor).
+//! Slack's and Zendesk's audit-log APIs (and Zendesk's Access Logs API) as wiremock responders: they
+//! filter, order and page a set of entries the way the real APIs do (newest first with `cursor`; oldest
+//! first with `page[after]`), check credentials, and inject the faults a test scripts (429 with
+//! `Retry-After` or `ratelimit-reset`, 5xx, truncated JSON, a rejected cursor, a missing add-on).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -16,7 +17,13 @@ pub const ZENDESK_TOKEN: &str = "zd-test-token-never-printed";
 /// A fault injected into the next request that matches.
 #[derive(Debug, Clone)]
 pub enum Fault {
-    RateLimited { retry_after: &'static str },
+    RateLimited {
+        retry_after: &'static str,
+    },
+    /// Zendesk Access Logs' 429: no `Retry-After`, a `ratelimit-reset` date-time instead.
+    RateLimitedUntil(String),
+    /// 403: the account lacks the plan or add-on.
+    Forbidden,
     ServerError,
     Truncated,
     InvalidCursor,
@@ -70,6 +77,11 @@ fn injected(fault: Fault, body_ok: &Value, invalid_cursor: Value) -> ResponseTem
         Fault::RateLimited { retry_after } => ResponseTemplate::new(429)
             .insert_header("Retry-After", retry_after)
             .set_body_json(json!({"ok": false, "error": "rate_limited"})),
+        Fault::RateLimitedUntil(at) => ResponseTemplate::new(429)
+            .insert_header("ratelimit-reset", at.as_str())
+            .set_body_json(json!({"error": "TooManyRequests"})),
+        Fault::Forbidden => ResponseTemplate::new(403)
+            .set_body_json(json!({"error": "Forbidden", "description": "You do not have access to this page"})),
         Fault::ServerError => ResponseTemplate::new(503).set_body_string("upstream unavailable"),
         Fault::Truncated => {
             let text = body_ok.to_string();
@@ -129,10 +141,12 @@ impl Respond for SlackApi {
     }
 }
 
-/// `GET /api/v2/audit_logs` of Zendesk, and `GET /api/v2/users/show_many.json`.
+/// `GET /api/v2/audit_logs` of Zendesk, `GET /api/v2/access_logs`, and `GET /api/v2/users/show_many.json`.
 #[derive(Clone, Default)]
 pub struct ZendeskApi {
     pub api: Api,
+    /// The access log's entries, faults and requests.
+    pub access: Api,
     pub users: Arc<Mutex<Vec<Value>>>,
     pub user_lookups: Arc<Mutex<Vec<String>>>,
 }
@@ -170,6 +184,9 @@ impl Respond for ZendeskApi {
                 .collect();
             return ResponseTemplate::new(200).set_body_json(json!({"users": users}));
         }
+        if request.url.path() == "/api/v2/access_logs" {
+            return self.access_logs(request);
+        }
         self.api.record(request);
         let range = query(request, "filter[created_at][]");
         let parse = |s: &String| DateTime::parse_from_rfc3339(s).ok().map(|d| d.with_timezone(&Utc));
@@ -199,20 +216,61 @@ impl Respond for ZendeskApi {
                 .cmp(&b["created_at"].as_str())
                 .then_with(|| a["id"].as_i64().cmp(&b["id"].as_i64()))
         });
-        let from = cursor_offset(cursor.as_ref()).min(matching.len());
-        let to = (from + size).min(matching.len());
-        let has_more = to < matching.len();
-        let body = json!({
-            "audit_logs": matching[from..to],
-            "meta": {"has_more": has_more, "after_cursor": if has_more { Some(format!("offset-{to}")) } else { None }},
-            "links": {},
-        });
-        match self.api.fault(cursor.is_some()) {
-            Some(Fault::InvalidCursor) => ResponseTemplate::new(400)
-                .set_body_json(json!({"errors": [{"code": "InvalidPaginationParameter", "title": "Invalid cursor"}]})),
-            Some(fault) => injected(fault, &body, Value::Null),
-            None => ResponseTemplate::new(200).set_body_json(body),
+        zendesk_page(&self.api, "audit_logs", &matching, size, cursor.as_ref())
+    }
+}
+
+impl ZendeskApi {
+    /// Access logs: `filter[start]`/`filter[end]` (both inclusive), ascending by (timestamp, id), cursor
+    /// paging with `page[size]` ≤ 2500.
+    fn access_logs(&self, request: &Request) -> ResponseTemplate {
+        self.access.record(request);
+        let parse = |name| {
+            query(request, name)
+                .first()
+                .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+                .map(|d| d.with_timezone(&Utc))
+        };
+        let (Some(start), Some(end)) = (parse("filter[start]"), parse("filter[end]")) else {
+            return ResponseTemplate::new(400).set_body_json(json!({"error": "InvalidFilter"}));
+        };
+        let size: usize = query(request, "page[size]").first().and_then(|v| v.parse().ok()).unwrap_or(100);
+        if size > 2500 {
+            return ResponseTemplate::new(400).set_body_json(json!({"error": "page[size] must be at most 2500"}));
         }
+        let cursor = query(request, "page[after]").into_iter().next();
+        let time = |e: &Value| {
+            e["timestamp"].as_str().and_then(|s| DateTime::parse_from_rfc3339(s).ok()).map(|d| d.with_timezone(&Utc))
+        };
+        let mut matching: Vec<Value> = self
+            .access
+            .entries
+            .lock()
+            .expect("entries")
+            .iter()
+            .filter(|e| time(e).is_some_and(|at| at >= start && at <= end))
+            .cloned()
+            .collect();
+        matching.sort_by(|a, b| time(a).cmp(&time(b)).then_with(|| a["id"].as_str().cmp(&b["id"].as_str())));
+        zendesk_page(&self.access, "access_logs", &matching, size, cursor.as_ref())
+    }
+}
+
+/// One cursor page of Zendesk's sorted `matching` entries under `key`, or the fault `api` has queued.
+fn zendesk_page(api: &Api, key: &str, matching: &[Value], size: usize, cursor: Option<&String>) -> ResponseTemplate {
+    let from = cursor_offset(cursor).min(matching.len());
+    let to = (from + size).min(matching.len());
+    let has_more = to < matching.len();
+    let body = json!({
+        key: matching[from..to],
+        "meta": {"has_more": has_more, "after_cursor": if has_more { Some(format!("offset-{to}")) } else { None }},
+        "links": {},
+    });
+    match api.fault(cursor.is_some()) {
+        Some(Fault::InvalidCursor) => ResponseTemplate::new(400)
+            .set_body_json(json!({"errors": [{"code": "InvalidPaginationParameter", "title": "Invalid cursor"}]})),
+        Some(fault) => injected(fault, &body, Value::Null),
+        None => ResponseTemplate::new(200).set_body_json(body),
     }
 }
 
@@ -267,5 +325,20 @@ pub fn zendesk_entry(id: i64, at: DateTime<Utc>, actor_id: i64) -> Value {
         "change_description": "Successful sign-in using Zendesk password",
         "ip_address": "81.2.69.142",
         "created_at": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+    })
+}
+
+/// A Zendesk access-log entry shaped like REFERENCE.md §2: an agent reading a ticket.
+pub fn zendesk_access_entry(id: &str, at: DateTime<Utc>, user_id: i64, ip: &str) -> Value {
+    json!({
+        "id": id,
+        "timestamp": at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "user_id": user_id.to_string(),
+        "ip_address": ip,
+        "method": "GET",
+        "url": "/api/v2/tickets/12.json?include=users",
+        "status": 200,
+        "authorization_type": "session",
+        "client": "Mozilla/5.0 (X11; Linux x86_64)",
     })
 }

@@ -7,11 +7,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use chrono::{DateTime, Utc};
-use saaswarden_core::App;
 use saaswarden_core::checkpoint::Window;
 use saaswarden_core::config::SourceSettings;
 use serde_json::Value;
 
+use crate::feed::Feed;
 use crate::http::{HttpClient, HttpError, HttpResponse, Secret, Verdict, requested_wait};
 use crate::input::RawEntry;
 use crate::source::{AuditSource, Order, Page, SourceError};
@@ -47,12 +47,8 @@ impl SlackClient {
 }
 
 impl AuditSource for SlackClient {
-    fn app(&self) -> App {
-        App::Slack
-    }
-
-    fn stream(&self) -> &str {
-        "slack"
+    fn feed(&self) -> Feed {
+        Feed::SlackAudit
     }
 
     fn order(&self) -> Order {

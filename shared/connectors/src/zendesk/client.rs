@@ -1,20 +1,27 @@
-//! The Zendesk Audit Logs API over HTTP: `GET {base}/api/v2/audit_logs`, oldest first
-//! (`sort=created_at`), cursor-paged (`page[size]`, `page[after]`), filtered to the window with
-//! `filter[created_at][]` given twice. Actor ids are resolved to emails through the Users API
-//! ([`UserResolver`]) before entries are normalized.
+//! The Zendesk Audit Logs and Access Logs APIs over HTTP.
+//!
+//! - Audit logs: `GET {base}/api/v2/audit_logs`, oldest first (`sort=created_at`), cursor-paged
+//!   (`page[size]` ≤ 100, `page[after]`), filtered to the window with `filter[created_at][]` given twice.
+//! - Access logs (the Advanced Data Privacy and Protection add-on): `GET {base}/api/v2/access_logs`,
+//!   ascending by default, cursor-paged (`page[size]` ≤ 2500), filtered with `filter[start]` and
+//!   `filter[end]`. 50 requests a minute; its 429 says when to come back in `ratelimit-reset`.
+//!
+//! Actor ids (`actor_id`, `user_id`) are resolved to emails through the Users API ([`UserResolver`])
+//! before entries are normalized; both logs of an account share one resolver and its cache.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::{RequestBuilder, StatusCode};
-use saaswarden_core::App;
 use saaswarden_core::checkpoint::Window;
 use saaswarden_core::config::SourceSettings;
 use serde_json::Value;
 
 use super::resolver::UserResolver;
 use super::users::ZendeskUsers;
+use crate::feed::Feed;
 use crate::http::{HttpClient, HttpError, HttpResponse, Secret, Verdict, default_verdict};
 use crate::input::RawEntry;
 use crate::source::{AuditSource, Order, Page, SourceError};
@@ -39,19 +46,72 @@ impl ZendeskAuth {
     }
 }
 
-/// Reads one Zendesk account's audit log.
+/// Which of an account's logs a client reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ZendeskLog {
+    Audit,
+    Access,
+}
+
+impl ZendeskLog {
+    /// The largest `page[size]` the API takes.
+    pub const fn max_page_size(self) -> u32 {
+        match self {
+            ZendeskLog::Audit => 100,
+            ZendeskLog::Access => 2_500,
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            ZendeskLog::Audit => "audit logs",
+            ZendeskLog::Access => "access logs",
+        }
+    }
+
+    /// The response key holding the entries, which is also the path under `/api/v2/`.
+    fn key(self) -> &'static str {
+        match self {
+            ZendeskLog::Audit => "audit_logs",
+            ZendeskLog::Access => "access_logs",
+        }
+    }
+
+    /// The entry field naming the user who acted.
+    fn user_field(self) -> &'static str {
+        match self {
+            ZendeskLog::Audit => "actor_id",
+            ZendeskLog::Access => "user_id",
+        }
+    }
+
+    /// What a 403 means for this log.
+    fn forbidden(self) -> &'static str {
+        match self {
+            ZendeskLog::Audit => "audit logs need an Enterprise plan and an admin's token",
+            ZendeskLog::Access => {
+                "access logs need the Advanced Data Privacy and Protection add-on and an admin's token \
+                 (or set access_logs = false)"
+            }
+        }
+    }
+}
+
+/// Reads one Zendesk account's audit log or access log.
 pub struct ZendeskClient {
+    log: ZendeskLog,
     http: HttpClient,
     base_url: String,
     auth: ZendeskAuth,
     page_size: u32,
     pages: AtomicU64,
-    users: UserResolver,
+    users: Arc<UserResolver>,
 }
 
 impl ZendeskClient {
-    /// `base_url` is the account's address (`https://acme.zendesk.com`, a proxy, or a test server);
-    /// `page_size` ≤ 100; `users_refresh` how long a resolved actor is trusted before it is looked up again.
+    /// The audit-log client. `base_url` is the account's address (`https://acme.zendesk.com`, a proxy, or
+    /// a test server); `page_size` ≤ 100; `users_refresh` how long a resolved actor is trusted before it is
+    /// looked up again.
     pub fn new(
         http: HttpClient,
         base_url: &str,
@@ -61,18 +121,33 @@ impl ZendeskClient {
     ) -> ZendeskClient {
         let base_url = base_url.trim_end_matches('/').to_string();
         ZendeskClient {
-            users: UserResolver::new(&base_url, users_refresh),
+            log: ZendeskLog::Audit,
+            users: Arc::new(UserResolver::new(&base_url, users_refresh)),
             http,
             base_url,
             auth,
-            page_size: page_size.clamp(1, 100),
+            page_size: page_size.clamp(1, ZendeskLog::Audit.max_page_size()),
             pages: AtomicU64::new(0),
         }
     }
 
-    /// The client for a configured `[[sources]]` entry: API-token authentication when it names an
-    /// `email`, OAuth otherwise. `None` when the entry has no `base_url` (configuration validation rejects
-    /// that, so it only happens with hand-built settings).
+    /// The access-log client of the same account, sharing credentials and the users cache. It takes its
+    /// own `http` client, so the access log's request budget (the API allows 50 a minute) is its own.
+    pub fn access_logs(&self, http: HttpClient, page_size: u32) -> ZendeskClient {
+        ZendeskClient {
+            log: ZendeskLog::Access,
+            http,
+            base_url: self.base_url.clone(),
+            auth: self.auth.clone(),
+            page_size: page_size.clamp(1, ZendeskLog::Access.max_page_size()),
+            pages: AtomicU64::new(0),
+            users: Arc::clone(&self.users),
+        }
+    }
+
+    /// The audit-log client for a configured `[[sources]]` entry: API-token authentication when it names
+    /// an `email`, OAuth otherwise. `None` when the entry has no `base_url` (configuration validation
+    /// rejects that, so it only happens with hand-built settings).
     pub fn from_settings(source: &SourceSettings, token: Secret, http: HttpClient) -> Option<ZendeskClient> {
         let auth = match &source.email {
             Some(email) => ZendeskAuth::ApiToken { email: email.clone(), token },
@@ -83,12 +158,11 @@ impl ZendeskClient {
 }
 
 impl AuditSource for ZendeskClient {
-    fn app(&self) -> App {
-        App::Zendesk
-    }
-
-    fn stream(&self) -> &str {
-        "zendesk"
+    fn feed(&self) -> Feed {
+        match self.log {
+            ZendeskLog::Audit => Feed::ZendeskAudit,
+            ZendeskLog::Access => Feed::ZendeskAccess,
+        }
     }
 
     fn order(&self) -> Order {
@@ -101,26 +175,28 @@ impl AuditSource for ZendeskClient {
 
     async fn page(&self, window: Window, cursor: Option<&str>) -> Result<Page, SourceError> {
         let page = self.pages.fetch_add(1, Ordering::Relaxed) + 1;
-        let what = format!("Zendesk audit logs {}..{} page {page}", iso(window.start), iso(window.end));
-        let url = format!("{}/api/v2/audit_logs", self.base_url);
-        let mut query: Vec<(&str, String)> = vec![
-            ("filter[created_at][]", iso(window.start)),
-            ("filter[created_at][]", iso(window.end)),
-            ("sort", "created_at".into()),
-            ("page[size]", self.page_size.to_string()),
-        ];
+        let log = self.log;
+        let what = format!("Zendesk {} {}..{} page {page}", log.label(), iso(window.start), iso(window.end));
+        let url = format!("{}/api/v2/{}", self.base_url, log.key());
+        let mut query: Vec<(&str, String)> = match log {
+            ZendeskLog::Audit => vec![
+                ("filter[created_at][]", iso(window.start)),
+                ("filter[created_at][]", iso(window.end)),
+                ("sort", "created_at".into()),
+            ],
+            ZendeskLog::Access => vec![("filter[start]", iso(window.start)), ("filter[end]", iso(window.end))],
+        };
+        query.push(("page[size]", self.page_size.to_string()));
         if let Some(cursor) = cursor {
             query.push(("page[after]", cursor.to_string()));
         }
         let build = |http: &reqwest::Client| self.auth.apply(http.get(&url).query(&query));
         let with_cursor = cursor.is_some();
-        self.http
-            .execute(&what, build, |response, now| classify(response, now, &what, "audit_logs", with_cursor))
-            .await?
+        self.http.execute(&what, build, |response, now| classify(response, now, &what, log, with_cursor)).await?
     }
 
     async fn prepare(&self, entries: &[RawEntry]) -> Result<ZendeskUsers, SourceError> {
-        self.users.resolve(&self.http, &self.auth, entries).await
+        self.users.resolve(&self.http, &self.auth, entries, self.log.user_field()).await
     }
 }
 
@@ -129,14 +205,15 @@ pub(super) fn iso(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// Judges one response of a cursor-paged Zendesk list (`key` holds the entries).
-pub(super) fn classify(
+/// Judges one response of a cursor-paged Zendesk log (`log.key()` holds the entries).
+fn classify(
     response: HttpResponse,
     now: DateTime<Utc>,
     what: &str,
-    key: &str,
+    log: ZendeskLog,
     with_cursor: bool,
 ) -> Verdict<Result<Page, SourceError>> {
+    let key = log.key();
     let response = match default_verdict(response, now) {
         Verdict::Done(response) => response,
         Verdict::Retry(reason) => return Verdict::Retry(reason),
@@ -155,9 +232,7 @@ pub(super) fn classify(
                     "the credentials were refused: check the email, the API token and that token access is on ({excerpt})"
                 )
             }
-            StatusCode::FORBIDDEN => format!(
-                "not authorized: audit logs need an Enterprise plan and an admin's token (access logs: the add-on) ({excerpt})"
-            ),
+            StatusCode::FORBIDDEN => format!("not authorized: {} ({excerpt})", log.forbidden()),
             StatusCode::NOT_FOUND => {
                 format!("not found: check base_url (https://<subdomain>.zendesk.com) and the plan ({excerpt})")
             }

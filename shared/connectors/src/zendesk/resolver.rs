@@ -42,15 +42,17 @@ impl UserResolver {
         }
     }
 
-    /// The users behind the actors of `entries`, looking up those not cached or cached too long ago.
+    /// The users named in `field` (`actor_id`, `user_id`) of `entries`, looking up those not cached or
+    /// cached too long ago.
     pub(super) async fn resolve(
         &self,
         http: &HttpClient,
         auth: &ZendeskAuth,
         entries: &[RawEntry],
+        field: &str,
     ) -> Result<ZendeskUsers, SourceError> {
         let ids: BTreeSet<i64> =
-            entries.iter().filter_map(|entry| entry.value.get("actor_id").and_then(integer_of)).collect();
+            entries.iter().filter_map(|entry| entry.value.get(field).and_then(integer_of)).collect();
         let now = http.now();
         let stale: Vec<i64> = {
             let cache = self.lock();

@@ -12,6 +12,12 @@ use crate::activity::App;
 /// Slack's Audit Logs API root; `/logs` is appended.
 pub const SLACK_BASE_URL: &str = "https://api.slack.com/audit/v1";
 
+/// The most requests a minute sent to Zendesk's Access Logs API, which allows 50.
+pub const ACCESS_LOGS_REQUESTS_PER_MINUTE: u32 = 45;
+
+/// Entries per Zendesk access-log page (the API takes up to 2,500).
+pub const ACCESS_LOGS_PAGE_SIZE: u32 = 1_000;
+
 /// One (tenant, app) audit log to collect, with its own checkpoint and credentials.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,8 +58,8 @@ pub struct SourceSettings {
     /// Entries per page (Slack `limit` ≤ 9999, default 1000; Zendesk `page[size]` ≤ 100).
     #[serde(default)]
     pub page_size: Option<u32>,
-    /// Zendesk only, reserved: the Access Logs API (an add-on) with its own checkpoint. Not collected yet,
-    /// so `true` is rejected rather than silently ignored.
+    /// Zendesk only: also collect the Access Logs API (the Advanced Data Privacy and Protection add-on),
+    /// as its own stream `zendesk_access` with its own checkpoint and request budget.
     #[serde(default)]
     pub access_logs: bool,
     /// Zendesk only: how long a resolved actor email is trusted before it is looked up again.
@@ -114,6 +120,16 @@ impl SourceSettings {
         })
     }
 
+    /// The access log's request budget: the source's, capped under the API's 50 requests a minute.
+    pub fn access_logs_requests_per_minute(&self) -> u32 {
+        self.requests_per_minute().min(ACCESS_LOGS_REQUESTS_PER_MINUTE)
+    }
+
+    /// Entries per access-log page: large, because the API allows only 50 requests a minute.
+    pub fn access_logs_page_size(&self) -> u32 {
+        ACCESS_LOGS_PAGE_SIZE
+    }
+
     pub fn page_size(&self) -> u32 {
         self.page_size.unwrap_or(match self.app {
             App::Slack => 1000,
@@ -160,12 +176,6 @@ pub(crate) fn validate(
             let setting = if source.access_logs { "access_logs" } else { "email" };
             return Err(invalid(&at(setting), "is a Zendesk setting; Slack sources do not take it".into()));
         }
-        if source.access_logs && source.app == App::Zendesk {
-            return Err(invalid(
-                &at("access_logs"),
-                "Zendesk Access Logs collection is not available yet (docs/connectors.md); remove the setting".into(),
-            ));
-        }
         if source.email.as_deref().is_some_and(|email| !email.contains('@')) {
             return Err(invalid(&at("email"), "must be the Zendesk admin's email address".into()));
         }
@@ -211,6 +221,21 @@ mod tests {
     }
 
     #[test]
+    fn zendesk_access_logs_are_opt_in_and_stay_under_their_own_rate_limit() -> Result<(), ConfigError> {
+        let zendesk = "[[sources]]\napp = \"zendesk\"\nbase_url = \"https://a.zendesk.com\"\ntoken_env = \"T\"\n";
+        let off = Config::from_toml_str(zendesk, "c.toml")?;
+        assert!(!off.sources[0].access_logs);
+        let on = Config::from_toml_str(&format!("{zendesk}access_logs = true\n"), "c.toml")?;
+        let source = &on.sources[0];
+        assert!(source.access_logs);
+        assert_eq!((source.requests_per_minute(), source.access_logs_requests_per_minute()), (200, 45));
+        let slow =
+            Config::from_toml_str(&format!("{zendesk}access_logs = true\nrequests_per_minute = 10\n"), "c.toml")?;
+        assert_eq!(slow.sources[0].access_logs_requests_per_minute(), 10);
+        Ok(())
+    }
+
+    #[test]
     fn bad_sources_are_rejected_naming_the_setting() {
         let cases = [
             ("app = \"zendesk\"\ntoken_env = \"T\"\n", "sources[0].base_url"),
@@ -222,10 +247,6 @@ mod tests {
                 "sources[0].page_size",
             ),
             ("app = \"slack\"\ntoken_env = \"T\"\nwindow = \"0s\"\n", "sources[0].window"),
-            (
-                "app = \"zendesk\"\nbase_url = \"https://a.zendesk.com\"\ntoken_env = \"T\"\naccess_logs = true\n",
-                "sources[0].access_logs",
-            ),
         ];
         for (body, setting) in cases {
             let error = Config::from_toml_str(&format!("[[sources]]\n{body}"), "c.toml").err();
