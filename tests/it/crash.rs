@@ -165,6 +165,14 @@ impl Directory for CrashingStore {
     fn terminations(&self, tenant: &str) -> impl Future<Output = Result<Vec<Termination>, StoreError>> + Send {
         self.inner.terminations(tenant)
     }
+    fn reinstate(
+        &self,
+        tenant: &str,
+        users: &[String],
+        source: &str,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send {
+        self.inner.reinstate(tenant, users, source)
+    }
 }
 
 fn input() -> ReplayInput {

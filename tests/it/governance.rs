@@ -415,7 +415,7 @@ graph_host = "{uri}"
 }
 
 #[tokio::test]
-async fn directory_sync_records_disabled_and_deleted_users_and_continues_from_the_delta_link() {
+async fn directory_sync_records_disabled_and_deleted_users_continues_from_the_delta_link_and_reinstates() {
     use saaswarden_app::govern::{DIRECTORY_SYNC_STATE, sync_directory};
     use saaswarden_core::directory::TerminationStatus;
     use saaswarden_store::{Directory, StateStore};
@@ -451,11 +451,43 @@ async fn directory_sync_records_disabled_and_deleted_users_and_continues_from_th
         })))
         .mount(&server)
         .await;
+    // Bob and dora are enabled again; a phone-number change (no `accountEnabled`) says nothing.
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users/delta"))
+        .and(wiremock::matchers::query_param("$deltatoken", "two"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [
+                {"id": "u2", "userPrincipalName": "bob@acme.example", "mail": "bob@acme.example", "accountEnabled": true},
+                {"id": "u4", "userPrincipalName": "dora@acme.example", "mail": "dora@acme.example", "accountEnabled": true},
+                {"id": "u3", "userPrincipalName": "carl@acme.example", "mobilePhone": "+1 555 0100"}
+            ],
+            "@odata.deltaLink": format!("{base}/v1.0/users/delta?$deltatoken=three")
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/v1.0/users/delta"))
+        .and(wiremock::matchers::query_param("$deltatoken", "three"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "value": [],
+            "@odata.deltaLink": format!("{base}/v1.0/users/delta?$deltatoken=three")
+        })))
+        .mount(&server)
+        .await;
     let (_dir, store) = fresh_store();
     let graph = client(&server);
 
+    // Dora's termination came from an HR file: the identity provider does not overrule it.
+    let from_hr = saaswarden_core::directory::Termination {
+        user: "dora@acme.example".into(),
+        status: TerminationStatus::Disabled,
+        since: now(),
+        source: "import:hr.csv".into(),
+    };
+    store.import("acme", std::slice::from_ref(&from_hr)).await.expect("import");
+
     let first = sync_directory(&store, &graph, "acme", now()).await.expect("full sync");
-    assert_eq!((first.incremental, first.changes, first.terminations), (false, 1, 1));
+    assert_eq!((first.incremental, first.changes, first.terminations), (false, 2, 1), "ann enabled, bob disabled");
     let later = now() + chrono::Duration::hours(6);
     let second = sync_directory(&store, &graph, "acme", later).await.expect("incremental sync");
     assert_eq!((second.incremental, second.changes, second.terminations), (true, 2, 1));
@@ -472,9 +504,17 @@ async fn directory_sync_records_disabled_and_deleted_users_and_continues_from_th
         [
             ("bob@acme.example".to_string(), TerminationStatus::Disabled, now(), "graph".to_string()),
             ("carl@acme.example".to_string(), TerminationStatus::Deleted, later, "graph".to_string()),
+            ("dora@acme.example".to_string(), TerminationStatus::Disabled, now(), "import:hr.csv".to_string()),
         ],
         "bob keeps the time first recorded"
     );
     let state = store.load_tenant_state("acme", DIRECTORY_SYNC_STATE).await.expect("state");
     assert_eq!(state.value["delta_link"], json!(format!("{base}/v1.0/users/delta?$deltatoken=two")));
+
+    let third = sync_directory(&store, &graph, "acme", later).await.expect("third sync");
+    assert_eq!((third.changes, third.terminations, third.reinstated), (2, 0, 1), "{third:?}");
+    let users: Vec<String> = store.terminations("acme").await.expect("list").into_iter().map(|t| t.user).collect();
+    assert_eq!(users, ["carl@acme.example", "dora@acme.example"], "bob is enabled again; dora's HR record stays");
+    let again = sync_directory(&store, &graph, "acme", later).await.expect("repeat");
+    assert_eq!((again.changes, again.reinstated), (0, 0), "nothing new, nothing changes");
 }

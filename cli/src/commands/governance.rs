@@ -61,10 +61,11 @@ pub async fn sync(global: &Global, json: bool) -> anyhow::Result<u8> {
         print_json(&report)?;
     } else {
         println!(
-            "{} sync: {} changes, {} terminations new or changed, {} removed users no longer named",
+            "{} sync: {} changes, {} terminations new or changed, {} enabled again and taken off the record, {} removed users no longer named",
             if report.incremental { "incremental" } else { "full" },
             report.changes,
             report.terminations,
+            report.reinstated,
             report.unnamed
         );
     }

@@ -301,7 +301,7 @@ async fn unknown_and_ambiguous_users_are_never_guessed() {
 }
 
 #[tokio::test]
-async fn the_delta_feed_follows_next_links_to_the_delta_link_and_reports_disabled_and_removed_users() {
+async fn the_delta_feed_follows_next_links_to_the_delta_link_and_reports_enabled_disabled_and_removed_users() {
     let server = MockServer::start().await;
     token_endpoint(&server).await;
     let base = server.uri();
@@ -310,7 +310,8 @@ async fn the_delta_feed_follows_next_links_to_the_delta_link_and_reports_disable
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({
             "value": [
                 {"id": "u1", "userPrincipalName": "ann@acme.example", "mail": "ann@acme.example", "accountEnabled": true},
-                {"id": "u2", "userPrincipalName": "Bob@acme.example", "mail": null, "accountEnabled": false}
+                {"id": "u2", "userPrincipalName": "Bob@acme.example", "mail": null, "accountEnabled": false},
+                {"id": "u5", "userPrincipalName": "eve@acme.example", "mobilePhone": "+1 555 0100"}
             ],
             "@odata.nextLink": format!("{base}/v1.0/users/delta/page2?$skiptoken=abc")
         })))
@@ -337,7 +338,15 @@ async fn the_delta_feed_follows_next_links_to_the_delta_link_and_reports_disable
     assert_eq!(delta.delta_link, format!("{base}/v1.0/users/delta?$deltatoken=next"));
     let summary: Vec<(Option<&str>, bool, bool)> =
         delta.changes.iter().map(|c| (c.user.as_deref(), c.deleted, c.disabled)).collect();
-    assert_eq!(summary, vec![(Some("bob@acme.example"), false, true), (Some("carl@acme.example"), true, false)]);
+    // Eve's change does not touch `accountEnabled`, so it says nothing about her sign-in state.
+    assert_eq!(
+        summary,
+        vec![
+            (Some("ann@acme.example"), false, false),
+            (Some("bob@acme.example"), false, true),
+            (Some("carl@acme.example"), true, false)
+        ]
+    );
     let first = &server.received_requests().await.expect("recorded")[1];
     assert_eq!(first.url.query(), Some("%24select=id%2CuserPrincipalName%2Cmail%2CaccountEnabled"));
 

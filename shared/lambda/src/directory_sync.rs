@@ -44,10 +44,13 @@ impl DirectorySync {
             let report = sync_directory(&self.store, &self.provider, tenant, Utc::now())
                 .await
                 .map_err(|e| SyncFailed(format!("tenant {tenant}: {e}")))?;
-            info!(tenant = %tenant, changes = report.changes, terminations = report.terminations, "directory synced");
+            info!(
+                tenant = %tenant, changes = report.changes, terminations = report.terminations,
+                reinstated = report.reinstated, "directory synced"
+            );
             reports.push(json!({
                 "tenant": tenant, "incremental": report.incremental, "changes": report.changes,
-                "terminations": report.terminations,
+                "terminations": report.terminations, "reinstated": report.reinstated,
             }));
         }
         Ok(json!({ "tenants": reports }))

@@ -140,6 +140,16 @@ pub trait Directory {
 
     /// Every termination on record, by user.
     fn terminations(&self, tenant: &str) -> impl Future<Output = Result<Vec<Termination>, StoreError>> + Send;
+
+    /// Takes `users` (lower-cased email or UPN) off the record, but only the terminations `source`
+    /// recorded: a directory sync that sees a user enabled again must not undo an HR file's import.
+    /// Returns how many records were removed.
+    fn reinstate(
+        &self,
+        tenant: &str,
+        users: &[String],
+        source: &str,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send;
 }
 
 /// Alerts and their resolution workflow.

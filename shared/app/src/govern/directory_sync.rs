@@ -1,10 +1,14 @@
 //! Terminated identities from the identity provider's delta feed (`saaswarden directory sync`, the
-//! `directory-sync` function): disabled and deleted users become terminations for `terminated_user`.
+//! `directory-sync` function): disabled and deleted users become terminations for `terminated_user`, and
+//! a user enabled again is taken off the record when a sync had put them there (a termination imported
+//! from a file stays: the identity provider does not overrule HR).
 //!
 //! The delta link is stored in the tenant's state (`directory-sync`) after the terminations are
 //! imported: a crash in between repeats the same changes, which change nothing the second time. A user
 //! already on record with the same status keeps the time first recorded, so a sync never moves a
 //! termination later (that would hide activity after the real termination).
+
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use saaswarden_core::directory::{Termination, TerminationStatus};
@@ -27,6 +31,8 @@ pub struct SyncReport {
     pub changes: usize,
     /// Terminations added or changed.
     pub terminations: usize,
+    /// Users enabled again whose termination this sync had recorded: taken off the record.
+    pub reinstated: usize,
     /// Removed users the provider no longer names (purged): nothing to record.
     pub unnamed: usize,
 }
@@ -60,24 +66,39 @@ where
     let delta = feed.changes(state.delta_link.as_deref()).await?;
     let mut report =
         SyncReport { incremental: state.delta_link.is_some(), changes: delta.changes.len(), ..Default::default() };
-    let mut records = Vec::new();
+    // The delta's last word on each user wins; what is on record is read once, not per user.
+    let mut latest: BTreeMap<&str, Option<TerminationStatus>> = BTreeMap::new();
     for change in &delta.changes {
         let status = match (change.deleted, change.disabled) {
-            (true, _) => TerminationStatus::Deleted,
-            (false, true) => TerminationStatus::Disabled,
-            (false, false) => continue,
+            (true, _) => Some(TerminationStatus::Deleted),
+            (false, true) => Some(TerminationStatus::Disabled),
+            (false, false) => None,
         };
-        let Some(user) = &change.user else {
-            report.unnamed += 1;
-            continue;
-        };
-        let known = store.termination(tenant, user).await?;
-        if known.is_some_and(|t| t.status == status) {
-            continue;
+        match &change.user {
+            Some(user) => {
+                latest.insert(user.as_str(), status);
+            }
+            None if status.is_some() => report.unnamed += 1,
+            None => {}
         }
-        records.push(Termination { user: user.clone(), status, since: now, source: SOURCE.to_string() });
+    }
+    let on_record: HashMap<String, Termination> =
+        store.terminations(tenant).await?.into_iter().map(|t| (t.user.clone(), t)).collect();
+    let mut records = Vec::new();
+    let mut enabled_again = Vec::new();
+    for (user, status) in latest {
+        let known = on_record.get(user);
+        match status {
+            Some(status) if known.is_some_and(|t| t.status == status) => {}
+            Some(status) => {
+                records.push(Termination { user: user.to_string(), status, since: now, source: SOURCE.to_string() })
+            }
+            None if known.is_some_and(|t| t.source == SOURCE) => enabled_again.push(user.to_string()),
+            None => {}
+        }
     }
     report.terminations = store.import(tenant, &records).await?;
+    report.reinstated = store.reinstate(tenant, &enabled_again, SOURCE).await?;
     let next = SyncState { delta_link: Some(delta.delta_link), synced_at: Some(now) };
     let value = serde_json::to_value(&next).map_err(|source| StoreError::Corrupt {
         what: "directory sync state of tenant",

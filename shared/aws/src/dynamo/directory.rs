@@ -46,6 +46,36 @@ impl DynamoStore {
     }
 }
 
+impl DynamoStore {
+    /// One conditional delete per user (re-enabled users are few): the condition keeps other sources'
+    /// records, and a record already gone is not an error.
+    async fn reinstate_users(&self, tenant: &str, users: &[String], source: &str) -> Result<usize, StoreError> {
+        let table = &self.tables.directory;
+        let mut removed = 0;
+        for user in users {
+            let result = self
+                .client
+                .delete_item()
+                .table_name(table)
+                .set_key(Some(key(tenant, user.to_lowercase())))
+                .condition_expression("#source = :source")
+                .expression_attribute_names("#source", "source")
+                .expression_attribute_values(":source", s(source))
+                .send()
+                .await;
+            match result {
+                Ok(_) => {
+                    self.meter.updated();
+                    removed += 1;
+                }
+                Err(e) if super::is_condition_failure(&e) => self.meter.updated(),
+                Err(e) => return Err(backend(format!("DynamoDB table {table}: directory record of {user}"), e)),
+            }
+        }
+        Ok(removed)
+    }
+}
+
 impl Directory for DynamoStore {
     async fn termination(&self, tenant: &str, user: &str) -> Result<Option<Termination>, StoreError> {
         let table = &self.tables.directory;
@@ -59,6 +89,15 @@ impl Directory for DynamoStore {
 
     fn import(&self, tenant: &str, records: &[Termination]) -> impl Future<Output = Result<usize, StoreError>> + Send {
         self.import_terminations(tenant, records)
+    }
+
+    fn reinstate(
+        &self,
+        tenant: &str,
+        users: &[String],
+        source: &str,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send {
+        self.reinstate_users(tenant, users, source)
     }
 
     async fn terminations(&self, tenant: &str) -> Result<Vec<Termination>, StoreError> {

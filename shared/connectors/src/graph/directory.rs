@@ -1,8 +1,10 @@
 //! Terminated users from Graph's delta query over users: `GET /v1.0/users/delta?$select=…`, following
 //! `@odata.nextLink` whole to the `@odata.deltaLink`, which the caller stores for the next sync.
 //!
-//! Disabled users (`accountEnabled: false`) and removed ones (`@removed`) are terminations. A removed
-//! user usually arrives as its id alone, so its name is read from the deleted items (where Graph keeps it
+//! Disabled users (`accountEnabled: false`) and removed ones (`@removed`) are terminations; users the delta
+//! shows with `accountEnabled: true` are reported too, so one enabled again is taken off the record (a
+//! change that does not touch `accountEnabled` is not reported). A removed user usually arrives as its id
+//! alone, so its name is read from the deleted items (where Graph keeps it
 //! for 30 days, its UPN prefixed with the id); one purged for good stays unnamed. Links are only followed
 //! on the configured Graph host: the token is never sent anywhere else.
 
@@ -66,7 +68,7 @@ impl GraphClient {
     async fn change_of(&self, user: wire::User) -> Result<Option<DirectoryChange>, IdpError> {
         let deleted = user.removed.is_some();
         let disabled = user.account_enabled == Some(false);
-        if !deleted && !disabled {
+        if !deleted && user.account_enabled.is_none() {
             return Ok(None);
         }
         let mut name = user.mail.clone().or_else(|| user.user_principal_name.clone());

@@ -43,7 +43,8 @@ impl IdpError {
     }
 }
 
-/// One identity the directory reports as gone: disabled, or deleted.
+/// One identity whose sign-in state the directory reports: deleted, disabled, or (both `false`) enabled —
+/// a user enabled again is taken off the terminations a sync recorded.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryChange {
     pub id: String,

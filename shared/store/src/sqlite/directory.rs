@@ -52,6 +52,22 @@ impl SqliteStore {
         Ok(changed)
     }
 
+    fn reinstate_sync(&self, tenant: &str, users: &[String], source: &str) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let tx = conn.savepoint().map_err(StoreError::sqlite("begin directory removal"))?;
+        let mut removed = 0;
+        for user in users {
+            removed += tx
+                .execute(
+                    "DELETE FROM directory WHERE tenant = ?1 AND user_key = ?2 AND source = ?3",
+                    params![tenant, user.to_lowercase(), source],
+                )
+                .map_err(StoreError::sqlite("remove directory record"))?;
+        }
+        tx.commit().map_err(StoreError::sqlite("commit directory removal"))?;
+        Ok(removed)
+    }
+
     fn terminations_sync(&self, tenant: &str) -> Result<Vec<Termination>, StoreError> {
         let conn = self.conn()?;
         let mut statement = conn
@@ -84,5 +100,14 @@ impl Directory for SqliteStore {
 
     fn terminations(&self, tenant: &str) -> impl Future<Output = Result<Vec<Termination>, StoreError>> + Send {
         done(self.terminations_sync(tenant))
+    }
+
+    fn reinstate(
+        &self,
+        tenant: &str,
+        users: &[String],
+        source: &str,
+    ) -> impl Future<Output = Result<usize, StoreError>> + Send {
+        done(self.reinstate_sync(tenant, users, source))
     }
 }

@@ -233,7 +233,7 @@ async fn usage_counts_distinct_users_since_a_time_and_is_idempotent() {
 }
 
 #[tokio::test]
-async fn directory_import_replaces_records_and_looks_up_case_insensitively() {
+async fn directory_import_replaces_and_reinstate_removes_records_looked_up_case_insensitively() {
     use crate::ports::Directory;
     use saaswarden_core::directory::{Termination, TerminationStatus};
     let (_dir, store) = store();
@@ -253,6 +253,13 @@ async fn directory_import_replaces_records_and_looks_up_case_insensitively() {
     );
     assert!(store.termination("other", "gone@x.io").await.expect("lookup").is_none());
     assert_eq!(store.terminations("acme").await.expect("list").len(), 1);
+
+    // Only the source that recorded a termination takes it off; unknown users are no error.
+    let users = ["GONE@x.io".to_string(), "never@x.io".to_string()];
+    assert_eq!(store.reinstate("acme", &users, "graph").await.expect("other source"), 0);
+    assert_eq!(store.reinstate("acme", &users, "import:test.csv").await.expect("reinstate"), 1);
+    assert!(store.termination("acme", "gone@x.io").await.expect("lookup").is_none());
+    assert_eq!(store.reinstate("acme", &users, "import:test.csv").await.expect("again"), 0);
 }
 
 #[tokio::test]
