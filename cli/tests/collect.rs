@@ -64,6 +64,18 @@ access_logs = true
     path.display().to_string()
 }
 
+/// Both fakes served over HTTP, a configuration in `dir` pointing at them and a store path beside it; the
+/// servers stop when the returned pair is dropped.
+async fn serve(slack_api: &SlackApi, zendesk_api: &ZendeskApi, dir: &Path) -> ([MockServer; 2], String, String) {
+    let slack = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(slack_api.clone()).mount(&slack).await;
+    let zendesk = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(zendesk_api.clone()).mount(&zendesk).await;
+    let config = write_config(dir, &slack.uri(), &zendesk.uri());
+    let db = dir.join("collect.db").display().to_string();
+    ([slack, zendesk], config, db)
+}
+
 const TOKENS: [(&str, &str); 2] = [("TEST_SLACK_AUDIT_TOKEN", SLACK_TOKEN), ("TEST_ZENDESK_TOKEN", ZENDESK_TOKEN)];
 
 /// Six failed Slack sign-ins of one user within minutes: a burst the detection alerts on.
@@ -91,14 +103,8 @@ async fn collect_pulls_both_apps_detects_and_a_second_run_adds_only_new_entries(
     zendesk_api.access.add((0..2).map(|i| {
         zendesk_access_entry(&format!("01JCLI{i}"), Utc::now() - Duration::minutes(60 - i), 1001, "81.2.69.142")
     }));
-    let slack = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(slack_api.clone()).mount(&slack).await;
-    let zendesk = MockServer::start().await;
-    Mock::given(method("GET")).respond_with(zendesk_api.clone()).mount(&zendesk).await;
-
     let dir = tempfile::tempdir().expect("temp dir");
-    let config = write_config(dir.path(), &slack.uri(), &zendesk.uri());
-    let db = dir.path().join("collect.db").display().to_string();
+    let (_servers, config, db) = serve(&slack_api, &zendesk_api, dir.path()).await;
     let args = |extra: &[&str]| {
         let mut args: Vec<String> =
             vec!["collect".into(), "--config".into(), config.clone(), "--db".into(), db.clone()];
@@ -154,4 +160,25 @@ async fn collect_without_the_token_variable_names_the_setting_and_touches_nothin
     let stderr = text(&output.stderr);
     assert!(stderr.contains("sources[0].token_env") && stderr.contains("TEST_SLACK_AUDIT_TOKEN"), "{stderr}");
     assert!(!db.exists(), "no store is created before the configuration is complete");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stopped_source_exits_1_even_when_a_later_source_rejected_entries() {
+    let slack_api = SlackApi::default();
+    let zendesk_api = ZendeskApi::default();
+    let mut no_action = zendesk_entry(950, Utc::now() - Duration::minutes(30), 1001);
+    no_action.as_object_mut().map(|entry| entry.remove("action"));
+    zendesk_api.api.add([no_action, zendesk_entry(951, Utc::now() - Duration::minutes(29), 1001)]);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (_servers, config, db) = serve(&slack_api, &zendesk_api, dir.path()).await;
+    let args = vec!["collect".into(), "--config".into(), config, "--db".into(), db];
+
+    // Slack (first) refuses its token; Zendesk (second) has one entry without an action.
+    let env = vec![("TEST_SLACK_AUDIT_TOKEN", "xoxp-refused"), ("TEST_ZENDESK_TOKEN", ZENDESK_TOKEN)];
+    let output = saaswarden(args, env).await;
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error: slack acme: stopped") && stderr.contains("rejected: "), "{stderr}");
+    assert!(stderr.contains("950"), "the rejected entry is named: {stderr}");
+    assert_eq!(output.status.code(), Some(1), "a stopped source outranks rejected entries: {stderr}");
+    assert!(text(&output.stdout).contains("detected: 1 new activities"), "the rest still ran");
 }

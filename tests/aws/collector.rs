@@ -63,7 +63,7 @@ async fn the_collector_queues_both_apps_activities_per_user_for_the_detector() {
     let collector = Collector::start(&settings, &stack.config).await.expect("the collector starts");
     for app in ["slack", "zendesk"] {
         let input: CollectorInput = serde_json::from_value(serde_json::json!({ "app": app })).expect("input");
-        let summary = collector.handle(input).await.expect("collected");
+        let summary = collector.handle(input, Some(std::time::Duration::from_secs(300))).await.expect("collected");
         assert_eq!(summary["sources"][0]["activities_sent"], if app == "slack" { 4 } else { 3 }, "{summary}");
         if app == "zendesk" {
             assert_eq!(summary["sources"][1]["stream"], "zendesk_access", "{summary}");
@@ -87,8 +87,26 @@ async fn the_collector_queues_both_apps_activities_per_user_for_the_detector() {
     assert_eq!(trail.len(), 9, "both apps' activities (Zendesk's access log too) in the audit trail: {trail:?}");
 
     // The next scheduled run starts from the checkpoints: nothing new, nothing sent.
-    let again = collector.handle(CollectorInput::default()).await.expect("second run");
-    let sent: i64 =
-        again["sources"].as_array().into_iter().flatten().filter_map(|s| s["activities_sent"].as_i64()).sum();
-    assert_eq!(sent, 0, "{again}");
+    let again = collector.handle(CollectorInput::default(), None).await.expect("second run");
+    assert_eq!(sent(&again), 0, "{again}");
+
+    // A later run of the same (warm) container: carol's new entry needs no user lookup, the users cache
+    // outlives an invocation.
+    zendesk.api.add([zendesk_entry(7100, Utc::now() - Duration::minutes(5), 1001)]);
+    let zendesk_only: CollectorInput = serde_json::from_value(serde_json::json!({ "app": "zendesk" })).expect("input");
+    let third = collector.handle(zendesk_only, None).await.expect("third run");
+    assert_eq!(sent(&third), 1, "{third}");
+    assert_eq!(zendesk.user_lookups.lock().expect("lookups").len(), 1, "carol was looked up once, on the first run");
+
+    // A function timeout shorter than the reserve leaves no time to collect: the invocation fails, saying
+    // what to change, and sends no request.
+    let requests = zendesk.api.requests.lock().expect("requests").len();
+    let short = collector.handle(CollectorInput::default(), Some(std::time::Duration::from_secs(100))).await;
+    let message = short.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(message.contains("100 s left") && message.contains("Timeout above 120 s"), "{message}");
+    assert_eq!(zendesk.api.requests.lock().expect("requests").len(), requests);
+}
+
+fn sent(summary: &serde_json::Value) -> i64 {
+    summary["sources"].as_array().into_iter().flatten().filter_map(|s| s["activities_sent"].as_i64()).sum()
 }

@@ -15,52 +15,23 @@ use saaswarden_lambda::governance::GovernanceFunction;
 use saaswarden_lambda::notifier::Notifier;
 use saaswarden_store::{ActivityBatch, ActivityQueue, GovernanceFilter, GovernanceLog};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
+
+// Microsoft Graph, shared with the local governance tests.
+#[allow(dead_code)]
+#[path = "../it/governance/graph_api.rs"]
+mod graph_api;
+use graph_api::{graph_server, suspend_on_travel_config, travel_entries};
 
 use crate::lambda::{StreamReader, delete, queue_arn, receive_all, settings, sqs_event};
 
-/// Two sign-ins an hour apart, from the US and from Sweden (MaxMind's test database).
+/// The impossible-travel sign-ins, normalized as the collector hands them downstream.
 fn travel() -> ActivityBatch {
-    let entry = |id: &str, at: i64, ip: &str| {
-        json!({
-            "id": id, "date_create": at, "action": "user_login",
-            "actor": {"type": "user", "user": {"id": "W0KOFI", "name": "Kofi Khan", "email": "kofi.khan@acme.example"}},
-            "entity": {"type": "user", "user": {"id": "W0KOFI", "name": "Kofi Khan", "email": "kofi.khan@acme.example"}},
-            "context": {"ip_address": ip, "ua": "Mozilla/5.0", "location": {"type": "enterprise", "id": "E0ACME0001"}}
-        })
-    };
-    let activities = [entry("trip-1", 1_791_968_400, "216.160.83.56"), entry("trip-2", 1_791_972_000, "89.160.20.112")]
+    let activities = travel_entries()
         .iter()
         .map(|e| saaswarden_connectors::slack::normalize(e, "acme").expect("a valid Slack entry"))
         .collect();
     ActivityBatch { tenant: "acme".into(), user: "kofi.khan@acme.example".into(), activities }
-}
-
-async fn graph() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path_regex(r"^/[^/]+/oauth2/v2\.0/token$"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "tok"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/v1.0/users"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": [{
-            "id": "id-kofi", "userPrincipalName": "kofi.khan@acme.example", "mail": "kofi.khan@acme.example",
-            "accountEnabled": true
-        }]})))
-        .mount(&server)
-        .await;
-    Mock::given(method("PATCH"))
-        .and(path("/v1.0/users/id-kofi"))
-        .respond_with(ResponseTemplate::new(204).insert_header("request-id", "rq-cloud"))
-        .mount(&server)
-        .await;
-    server
 }
 
 async fn patches(server: &MockServer) -> Vec<Value> {
@@ -75,26 +46,8 @@ async fn patches(server: &MockServer) -> Vec<Value> {
 #[tokio::test(flavor = "multi_thread")]
 async fn impossible_travel_set_to_suspend_runs_against_graph_and_revert_re_enables() {
     let stack = stack().await;
-    let server = graph().await;
-    let config = format!(
-        r#"tenant = "acme"
-[enrichment]
-city_db = "GeoIP2-City-Test.mmdb"
-[detections.impossible_travel]
-learning_period = "0s"
-governance = [{{ action = "suspend-user", mode = "automatic" }}]
-[governance]
-dry_run = false
-allowed_domains = ["acme.example"]
-[governance.graph]
-tenant_id = "tenant-1"
-client_id = "client-1"
-client_secret_env = "GRAPH_SECRET"
-authority_host = "{uri}"
-graph_host = "{uri}"
-"#,
-        uri = server.uri()
-    );
+    let server = graph_server().await;
+    let config = suspend_on_travel_config("GeoIP2-City-Test.mmdb", "GRAPH_SECRET", &server.uri());
     // The deployment's assets bucket: configuration and GeoIP database; the Graph secret in Secrets Manager.
     let s3 = aws_sdk_s3::Client::new(&stack.config);
     let bucket = format!("{}-assets", stack.name.to_lowercase());

@@ -231,6 +231,100 @@ async fn an_invalid_cursor_rereads_the_window_from_its_start() {
 }
 
 #[tokio::test]
+async fn an_entry_repeated_on_the_next_page_goes_downstream_once() {
+    let (_dir, store) = fresh_store();
+    let api = SlackApi::default();
+    api.0.add(slack_entries());
+    // Two later pages each start with the previous page's last entry again.
+    api.0.fail(When::WithCursor, Fault::RepeatPrevious);
+    api.0.fail(When::WithCursor, Fault::RepeatPrevious);
+    let server = slack_server(&api).await;
+    let clock = ManualClock::new(now());
+
+    let (report, detected) = collect_and_detect(&slack(&server, &clock, 4), &store, &store).await;
+    let report = report.expect("run");
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!((report.entries, report.duplicates), (27, 2), "two entries were read twice: {report:?}");
+    assert_eq!(report.activities_sent, 25);
+    assert_eq!((detected.activities, detected.new_activities), (25, 25), "the queue carried each entry once");
+}
+
+#[tokio::test]
+async fn zendesk_entries_repeated_on_the_next_page_go_downstream_once() {
+    let (_dir, store) = fresh_store();
+    let api = ZendeskApi::default();
+    api.users.lock().expect("users").extend(zendesk_users());
+    api.api.add((0..12).map(|i| zendesk_entry(5000 + i, minutes_ago(50 - i), 1001)));
+    api.api.fail(When::WithCursor, Fault::RepeatPrevious);
+    let server = zendesk_server(&api).await;
+    let clock = ManualClock::new(now());
+    seed(&store, "zendesk").await;
+
+    let (report, detected) = collect_and_detect(&zendesk(&server, &clock, 5), &store, &store).await;
+    let report = report.expect("run");
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!((report.entries, report.duplicates, report.activities_sent), (13, 1, 12), "{report:?}");
+    assert_eq!((detected.activities, detected.new_activities), (12, 12));
+}
+
+#[tokio::test]
+async fn entries_in_the_second_the_overlap_starts_in_are_not_sent_again() {
+    let (_dir, store) = fresh_store();
+    let api = SlackApi::default();
+    // A real run's clock is part-way through a second, and the APIs filter by whole seconds: the next
+    // run's overlap (10 min before the checkpoint at now − 2 min) starts in the second of `on-the-edge`.
+    let half = chrono::Duration::milliseconds(500);
+    api.0.add([
+        slack_entry("on-the-edge", minutes_ago(12), "carol@acme.example"),
+        slack_entry("inside", minutes_ago(11), "carol@acme.example"),
+    ]);
+    let server = slack_server(&api).await;
+    let clock = ManualClock::new(now() + half);
+    let (report, _) = collect_and_detect(&slack(&server, &clock, 10), &store, &store).await;
+    assert_eq!(report.expect("first run").activities_sent, 2);
+
+    clock.set(now() + chrono::Duration::minutes(10) + half);
+    let (report, detected) = collect_and_detect(&slack(&server, &clock, 10), &store, &store).await;
+    let report = report.expect("second run");
+    assert_eq!(report.entries, 2, "the overlap re-read both: {report:?}");
+    assert_eq!((report.activities_sent, report.duplicates, detected.activities), (0, 2, 0), "{report:?}");
+}
+
+#[tokio::test]
+async fn two_tenants_of_one_app_keep_their_own_checkpoints_and_activities() {
+    let (_dir, store) = fresh_store();
+    let acme = SlackApi::default();
+    acme.0.add(slack_entries());
+    let globex = SlackApi::default();
+    globex.0.add([slack_entry("g-1", minutes_ago(20), "zoe@globex.example")]);
+    let (acme_server, globex_server) = (slack_server(&acme).await, slack_server(&globex).await);
+    let clock = ManualClock::new(now());
+    let run = |tenant: &'static str| {
+        let server = if tenant == "acme" { &acme_server } else { &globex_server };
+        let settings = CollectSettings { tenant: tenant.into(), ..settings() };
+        let client = slack(server, &clock, 10);
+        let store = &store;
+        async move {
+            let queue = InProcessQueue::new();
+            let report = collect_once(&settings, &client, store, &queue, &|_| {}).await.expect("run");
+            drain(&queue, store).await;
+            report.activities_sent
+        }
+    };
+    assert_eq!((run("acme").await, run("globex").await), (25, 1));
+    let of = |tenant: &str| ActivityQuery { tenant: Some(tenant.into()), limit: 100, ..Default::default() };
+    assert_eq!(store.search(&of("globex")).await.expect("search").len(), 1);
+    assert_eq!(store.search(&of("acme")).await.expect("search").len(), 25);
+
+    // Later, only globex has something new: each tenant continues from its own checkpoint.
+    clock.set(now() + chrono::Duration::minutes(10));
+    globex.0.add([slack_entry("g-2", now() + chrono::Duration::minutes(5), "zoe@globex.example")]);
+    assert_eq!((run("acme").await, run("globex").await), (0, 1));
+    assert!(checkpoint(&store, "slack").await.is_some(), "acme's checkpoint");
+    assert_eq!(store.load("globex", "slack").await.expect("load").value.map(|c| c.recent.len()), Some(1));
+}
+
+#[tokio::test]
 async fn empty_windows_move_the_checkpoint_and_send_nothing() {
     let (_dir, store) = fresh_store();
     let api = SlackApi::default();
@@ -426,20 +520,27 @@ fn collect_once_is_send_so_a_lambda_can_run_it_on_a_multi_threaded_runtime() {
     is_send(&collect_once(&settings, &zendesk, &store, &queue, &|_| {}));
 }
 
-#[tokio::test]
-async fn zendesk_saves_the_oldest_first_prefix_it_read_when_the_time_budget_runs_out() {
-    let (_dir, store) = fresh_store();
+/// `count` Zendesk entries by carol, a minute apart from 40 minutes ago, after a seeded checkpoint, and a
+/// client allowed one request a minute with pages of five: a run's time goes in whole minutes.
+async fn zendesk_one_request_a_minute(count: i64, store: &SqliteStore) -> (MockServer, ManualClock, ZendeskClient) {
     let api = ZendeskApi::default();
     api.users.lock().expect("users").extend(zendesk_users());
-    api.api.add((0..12).map(|i| zendesk_entry(8000 + i, minutes_ago(40 - i), 1001)));
+    api.api.add((0..count).map(|i| zendesk_entry(8000 + i, minutes_ago(40 - i), 1001)));
     let server = zendesk_server(&api).await;
     let clock = ManualClock::new(now());
-    // One request a minute and a 90-second budget: pages 1 and 2 are read, page 3 would start too late.
     let policy = RetryPolicy { requests_per_minute: 1, ..RetryPolicy::default() };
     let http = HttpClient::with_time(policy, Arc::new(clock.clone()), Arc::new(clock.clone())).expect("client");
     let auth = ZendeskAuth::ApiToken { email: ZENDESK_EMAIL.into(), token: Secret::new(ZENDESK_TOKEN) };
     let client = ZendeskClient::new(http, &server.uri(), auth, 5, Duration::from_secs(86_400));
-    seed(&store, "zendesk").await;
+    seed(store, "zendesk").await;
+    (server, clock, client)
+}
+
+#[tokio::test]
+async fn zendesk_saves_the_oldest_first_prefix_it_read_when_the_time_budget_runs_out() {
+    let (_dir, store) = fresh_store();
+    let (_server, _clock, client) = zendesk_one_request_a_minute(12, &store).await;
+    // A 90-second budget: pages 1 and 2 are read, page 3 would start too late.
     let budget = CollectSettings { time_budget: Duration::from_secs(90), ..settings() };
 
     let queue = InProcessQueue::new();
@@ -455,6 +556,25 @@ async fn zendesk_saves_the_oldest_first_prefix_it_read_when_the_time_budget_runs
     let (report, detected) = collect_and_detect(&client, &store, &store).await;
     assert_eq!((report.expect("rerun").activities_sent, detected.new_activities), (2, 2));
     assert_eq!(stored_ids(&store).await.len(), 12);
+}
+
+#[tokio::test]
+async fn a_zendesk_window_read_just_before_the_deadline_still_looks_up_its_users_and_is_saved() {
+    let (_dir, store) = fresh_store();
+    let (_server, clock, client) = zendesk_one_request_a_minute(8, &store).await;
+    // A 61-second budget: both pages are read (the second at 60 s), and the users lookup, due at 120 s,
+    // runs in the grace the hand-over gets.
+    let budget = CollectSettings { time_budget: Duration::from_secs(61), ..settings() };
+
+    let queue = InProcessQueue::new();
+    let report = collect_once(&budget, &client, &store, &queue, &|_| {}).await.expect("run");
+    assert!(!report.out_of_time && report.error.is_none(), "{report:?}");
+    assert_eq!((report.pages, report.activities_sent, report.windows_done), (2, 8, 1), "{report:?}");
+    let waited: Duration = clock.waits().iter().sum();
+    assert_eq!(waited, Duration::from_secs(120), "the lookup waited for its request slot, past the budget");
+    let saved = checkpoint(&store, "zendesk").await.expect("checkpoint");
+    assert_eq!(saved.through, now() - chrono::Duration::minutes(2), "the whole window, to now − delay");
+    assert_eq!(drain(&queue, &store).await.new_activities, 8);
 }
 
 /// Seven access-log entries over the last 45 minutes, alternating carol (1001) and dan (1002), the last

@@ -1,11 +1,15 @@
 //! Governance end to end on the local runtime: the use cases on a real SQLite store with the real Graph
-//! client against a wiremock Graph, and the `saaswarden` binary driving the same through its commands.
+//! client against a wiremock Graph. The `saaswarden` binary driving the same through its commands is
+//! tested in `cli/tests/governance.rs`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+// Shared with the command-line and cloud-shape governance tests, which use the rest of it.
+#[allow(dead_code)]
+mod graph_api;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use graph_api::{PROTECTED_GROUP, graph_server};
 use saaswarden_app::govern::{Executed, Governor};
 use saaswarden_connectors::graph::{GraphClient, GraphConnection};
 use saaswarden_connectors::http::{HttpClient, ManualClock, RetryPolicy, Secret};
@@ -16,70 +20,10 @@ use saaswarden_store::{AlertStore, GovernanceLog};
 use saaswarden_tests::fresh_store;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-const PROTECTED_GROUP: &str = "0000aaaa-0000-0000-0000-00000000b001";
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn now() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").map(|d| d.with_timezone(&Utc)).unwrap_or_default()
-}
-
-/// Graph's user lookup: any `…@acme.example` exists, with id `id-<local part>`; `ghost@…` does not.
-struct Users;
-
-impl Respond for Users {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let filter = request.url.query_pairs().find(|(k, _)| k == "$filter").map(|(_, v)| v.into_owned());
-        let email = filter
-            .as_deref()
-            .and_then(|f| f.strip_prefix("userPrincipalName eq '"))
-            .and_then(|f| f.split('\'').next())
-            .unwrap_or_default()
-            .to_string();
-        let local = email.split('@').next().unwrap_or_default();
-        let value = if local.starts_with("ghost") {
-            json!([])
-        } else {
-            json!([{"id": format!("id-{local}"), "userPrincipalName": email, "mail": email, "accountEnabled": true}])
-        };
-        ResponseTemplate::new(200).set_body_json(json!({ "value": value }))
-    }
-}
-
-/// `checkMemberGroups`: users whose id contains `breakglass` are in the protected group.
-struct Membership;
-
-impl Respond for Membership {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let member = request.url.path().contains("breakglass");
-        ResponseTemplate::new(200)
-            .set_body_json(json!({ "value": if member { vec![PROTECTED_GROUP] } else { vec![] } }))
-    }
-}
-
-async fn graph_server() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path_regex(r"^/[^/]+/oauth2/v2\.0/token$"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"token_type": "Bearer", "expires_in": 3599, "access_token": "tok"})),
-        )
-        .mount(&server)
-        .await;
-    Mock::given(method("GET")).and(path("/v1.0/users")).respond_with(Users).mount(&server).await;
-    Mock::given(method("POST")).and(path_regex(r"/checkMemberGroups$")).respond_with(Membership).mount(&server).await;
-    Mock::given(method("PATCH"))
-        .and(path_regex(r"^/v1\.0/users/[^/]+$"))
-        .respond_with(ResponseTemplate::new(204).insert_header("request-id", "rq-patch"))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path_regex(r"/revokeSignInSessions$"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": true})))
-        .mount(&server)
-        .await;
-    server
 }
 
 fn client(server: &MockServer) -> GraphClient {
@@ -290,130 +234,6 @@ async fn unmapped_and_out_of_domain_users_are_never_acted_on() {
 
 /// The `saaswarden` binary of this workspace, built if needed (a `cargo test` of this package alone does
 /// not build other packages' binaries).
-fn binary() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let status = Command::new(cargo)
-        .args(["build", "--quiet", "-p", "saaswarden-cli"])
-        .current_dir(&root)
-        .status()
-        .expect("cargo build");
-    assert!(status.success(), "building saaswarden failed");
-    let exe = std::env::current_exe().expect("test binary");
-    // target/<profile>/deps/it-… → target/<profile>/saaswarden
-    exe.parent().and_then(Path::parent).map(|p| p.join("saaswarden")).expect("target dir")
-}
-
-fn saaswarden(binary: &Path, args: &[&str]) -> Output {
-    Command::new(binary)
-        .args(args)
-        .env_remove("SAASWARDEN_DB")
-        .env_remove("SAASWARDEN_CONFIG")
-        .env("TEST_GRAPH_SECRET", "cli-secret")
-        .output()
-        .expect("run saaswarden")
-}
-
-fn ok(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(0), "stdout: {}\nstderr: {}", text(&out.stdout), text(&out.stderr));
-    text(&out.stdout)
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Two sign-ins of one user an hour apart, from the US and from Sweden (MaxMind's test database).
-fn travel_log(dir: &Path) -> PathBuf {
-    let entry = |id: &str, at: i64, ip: &str| {
-        json!({
-            "id": id, "date_create": at, "action": "user_login",
-            "actor": {"type": "user", "user": {"id": "W0KOFI", "name": "Kofi Khan", "email": "kofi.khan@acme.example"}},
-            "entity": {"type": "user", "user": {"id": "W0KOFI", "name": "Kofi Khan", "email": "kofi.khan@acme.example"}},
-            "context": {"ip_address": ip, "ua": "Mozilla/5.0", "location": {"type": "enterprise", "id": "E0ACME0001"}}
-        })
-        .to_string()
-    };
-    let path = dir.join("travel.jsonl");
-    let lines = [entry("trip-1", 1_791_968_400, "216.160.83.56"), entry("trip-2", 1_791_972_000, "89.160.20.112")];
-    std::fs::write(&path, lines.join("\n")).expect("write log");
-    path
-}
-
-#[tokio::test]
-async fn impossible_travel_set_to_suspend_runs_against_graph_and_revert_re_enables() {
-    let server = graph_server().await;
-    let dir = tempfile::tempdir().expect("dir");
-    let city_db = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/maxmind-test/GeoIP2-City-Test.mmdb");
-    let config = dir.path().join("saaswarden.toml");
-    std::fs::write(
-        &config,
-        format!(
-            r#"tenant = "acme"
-[enrichment]
-city_db = "{city}"
-[detections.impossible_travel]
-learning_period = "0s"
-governance = [{{ action = "suspend-user", mode = "automatic" }}]
-[governance]
-dry_run = false
-allowed_domains = ["acme.example"]
-[governance.graph]
-tenant_id = "tenant-1"
-client_id = "client-1"
-client_secret_env = "TEST_GRAPH_SECRET"
-authority_host = "{uri}"
-graph_host = "{uri}"
-"#,
-            city = city_db.display(),
-            uri = server.uri()
-        ),
-    )
-    .expect("config");
-    let (db, config) = (dir.path().join("g.db").display().to_string(), config.display().to_string());
-    let log = travel_log(dir.path()).display().to_string();
-    let exe = binary();
-
-    let run = ok(&saaswarden(&exe, &["run", "--db", &db, "--config", &config, "--slack-logs", &log]));
-    assert!(run.contains("governance: 1 decisions: 1 succeeded"), "{run}");
-    let requests = server.received_requests().await.expect("recorded");
-    let patch: Vec<&Request> = requests.iter().filter(|r| r.method.as_str() == "PATCH").collect();
-    assert_eq!(patch.len(), 1);
-    assert_eq!(patch[0].url.path(), "/v1.0/users/id-kofi.khan");
-    assert_eq!(serde_json::from_slice::<Value>(&patch[0].body).expect("json"), json!({"accountEnabled": false}));
-    let token = requests.iter().find(|r| r.url.path() == "/tenant-1/oauth2/v2.0/token").expect("token request");
-    assert!(text(&token.body).contains("client_secret=cli-secret"), "the secret comes from the named variable");
-
-    let entries: Vec<Value> =
-        serde_json::from_str(&ok(&saaswarden(&exe, &["governance", "log", "--json", "--db", &db]))).expect("JSON");
-    assert_eq!(entries.len(), 1, "{entries:#?}");
-    let entry = &entries[0];
-    assert_eq!((entry["action"].as_str(), entry["status"].as_str()), (Some("suspend-user"), Some("succeeded")));
-    assert_eq!(
-        (entry["user"].as_str(), entry["request_id"].as_str()),
-        (Some("kofi.khan@acme.example"), Some("rq-patch"))
-    );
-    let (id, alert_id) = (entry["id"].as_str().expect("id"), entry["alert_id"].as_str().expect("alert"));
-
-    let shown = ok(&saaswarden(&exe, &["alerts", "show", alert_id, "--db", &db]));
-    assert!(shown.contains("governance (1 actions)") && shown.contains("succeeded"), "{shown}");
-
-    // Running the same logs again acts on nothing.
-    ok(&saaswarden(&exe, &["run", "--db", &db, "--config", &config, "--slack-logs", &log]));
-    assert_eq!(patches(&server).await, 1);
-
-    let reverted =
-        ok(&saaswarden(&exe, &["governance", "revert", id, "--by", "analyst", "--db", &db, "--config", &config]));
-    assert!(reverted.contains("reverted"), "{reverted}");
-    let requests = server.received_requests().await.expect("recorded");
-    let last = requests.iter().rfind(|r| r.method.as_str() == "PATCH").expect("a second PATCH");
-    assert_eq!(serde_json::from_slice::<Value>(&last.body).expect("json"), json!({"accountEnabled": true}));
-    let after = ok(&saaswarden(&exe, &["governance", "log", "--db", &db]));
-    assert!(after.contains("reverted") && after.contains("analyst"), "{after}");
-    let again = saaswarden(&exe, &["governance", "revert", id, "--db", &db, "--config", &config]);
-    assert_eq!(again.status.code(), Some(1), "a reverted entry cannot be reverted twice");
-}
-
 #[tokio::test]
 async fn directory_sync_records_disabled_and_deleted_users_continues_from_the_delta_link_and_reinstates() {
     use saaswarden_app::govern::{DIRECTORY_SYNC_STATE, sync_directory};

@@ -72,18 +72,26 @@ pub async fn execute(global: &Global, args: CollectArgs) -> anyhow::Result<u8> {
     }
     let detection = queue.report.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
 
-    let mut code = exit::OK;
+    let (mut failed, mut rejected_any) = (false, false);
     for report in &reports {
         for rejected in &report.rejected {
             eprintln!("rejected: {rejected}");
-            code = code.max(exit::REJECTED_INPUT);
+            rejected_any = true;
         }
         if let Some(error) = &report.error {
             let kind = if error.is_transient() { "stopped (the next run retries)" } else { "stopped" };
             eprintln!("error: {} {}: {kind}: {error}", report.stream, report.tenant);
-            code = exit::FAILED;
+            failed = true;
         }
     }
+    // A stopped source outranks rejected entries, whichever source came first.
+    let code = if failed {
+        exit::FAILED
+    } else if rejected_any {
+        exit::REJECTED_INPUT
+    } else {
+        exit::OK
+    };
     if let Some(governed) = super::governance::govern_new_alerts(&config, &store, &alerts_before).await? {
         let line = super::governance::describe_report(&governed);
         if args.json { eprintln!("{line}") } else { println!("{line}") }

@@ -19,9 +19,9 @@ use saaswarden_store::{ActivityQueue, Checkpoints, StoreError};
 use crate::ingest::{Ingested, into_batches, normalize_entries};
 
 /// Extra time, past the budget, to hand downstream what an oldest-first window read before the budget ran
-/// out (its actors' user lookups): without it that work would be read again next run. Keep `time_budget`
-/// at least this far below a Lambda's timeout.
-const HAND_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
+/// out (its actors' user lookups): without it that work would be read again next run. The collector Lambda
+/// keeps twice this out of its budget (`saaswarden_lambda::collector::RESERVE`).
+pub const HAND_GRACE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// How often one run re-reads a window whose cursor the API rejected, before giving up until next run.
 const CURSOR_RESTARTS: u32 = 3;
@@ -123,8 +123,15 @@ where
     let mut report = CollectReport { tenant: tenant.to_string(), stream: stream.clone(), ..CollectReport::default() };
 
     let started = source.http().now();
-    let deadline = started + chrono::Duration::from_std(settings.time_budget).unwrap_or(chrono::Duration::MAX);
+    let after = |at: DateTime<Utc>, wait: std::time::Duration| {
+        chrono::Duration::from_std(wait)
+            .ok()
+            .and_then(|wait| at.checked_add_signed(wait))
+            .unwrap_or(DateTime::<Utc>::MAX_UTC)
+    };
+    let deadline = after(started, settings.time_budget);
     source.http().set_deadline(Some(deadline));
+    let hand_deadline = after(deadline, HAND_GRACE);
 
     let loaded = checkpoints.load(tenant, &stream).await.map_err(store_error)?;
     let mut version = loaded.version;
@@ -146,12 +153,13 @@ where
                 break;
             }
         };
-        if stop.is_some() {
-            // Saving the prefix read before the budget ran out may need a user lookup or two: allow them.
-            source.http().set_deadline(Some(deadline + chrono::Duration::from_std(HAND_GRACE).unwrap_or_default()));
-        }
+        // Handing a window over may need a user lookup or two (Zendesk), also when its last page came in
+        // just before the deadline or the budget cut it short: allow them, then restore the deadline.
+        source.http().set_deadline(Some(hand_deadline));
         let mut hand = Hand { source, tenant, queue, checkpoint: checkpoint.as_ref(), sent: &mut sent_this_run };
-        let handed = match hand.hand(entries, &mut report).await {
+        let handed = hand.hand(entries, &mut report).await;
+        source.http().set_deadline(Some(deadline));
+        let handed = match handed {
             Ok(handed) => handed,
             Err(HandError::Source(SourceError::Http(HttpError::OutOfTime { .. }))) => {
                 record_stop(&mut report, Some(Stop::OutOfTime));

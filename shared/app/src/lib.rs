@@ -13,7 +13,7 @@ pub mod ingest;
 pub mod messages;
 pub mod replay;
 
-pub use collect::{CollectError, CollectReport, CollectSettings, collect_once, stream_budget};
+pub use collect::{CollectError, CollectReport, CollectSettings, HAND_GRACE, collect_once, stream_budget};
 pub use detect::{BatchReport, Detectors, Policies, detect_batch};
 pub use error::AppError;
 pub use ingest::{Ingested, into_batches, normalize_entries};

@@ -46,7 +46,10 @@ impl Checkpoint {
     /// The checkpoint after `handed` (every entry handed downstream since this checkpoint) when the stream
     /// is complete up to `through`. Keeps the ids within `overlap` before `through`, newest first, bounded.
     pub fn advance(previous: Option<&Checkpoint>, through: DateTime<Utc>, handed: &[Seen], overlap: Duration) -> Self {
-        let edge = through - overlap;
+        let through = previous.map_or(through, |p| p.through.max(through));
+        // The next run re-reads from this edge, and the APIs filter by whole seconds: an entry in the
+        // edge's second is read again, so its id must still be here.
+        let edge = whole_second(through - overlap);
         let mut recent: Vec<Seen> = previous
             .map(|p| p.recent.as_slice())
             .unwrap_or_default()
@@ -63,9 +66,13 @@ impl Checkpoint {
             .max_by(|a, b| a.at.cmp(&b.at))
             .map(|seen| seen.id.clone())
             .or_else(|| previous.and_then(|p| p.last_id.clone()));
-        let through = previous.map_or(through, |p| p.through.max(through));
         Checkpoint { through, recent, last_id }
     }
+}
+
+/// `at` without its fraction of a second.
+fn whole_second(at: DateTime<Utc>) -> DateTime<Utc> {
+    DateTime::from_timestamp(at.timestamp(), 0).unwrap_or(at)
 }
 
 /// A half-open span of audit-log time `[start, end]` (both inclusive, as both APIs filter), read as one
@@ -94,7 +101,8 @@ pub struct WindowPolicy {
 pub fn plan_windows(checkpoint: Option<&Checkpoint>, now: DateTime<Utc>, policy: &WindowPolicy) -> Vec<Window> {
     let end = now - policy.delay;
     let start = match checkpoint {
-        Some(checkpoint) => checkpoint.through - policy.overlap,
+        // Whole seconds, as both APIs filter: the same start [`Checkpoint::advance`] keeps ids from.
+        Some(checkpoint) => whole_second(checkpoint.through - policy.overlap),
         None => now - policy.backfill,
     };
     // A checkpoint at or past the end means nothing new yet (the overlap alone is not worth a call).
@@ -165,6 +173,18 @@ mod tests {
         assert_eq!(second.recent.iter().map(|s| s.id.as_str()).collect::<Vec<_>>(), ["later", "new"]);
         let not_back = Checkpoint::advance(Some(&second), at(60), &[], Duration::seconds(50));
         assert_eq!(not_back.through, at(120));
+    }
+
+    #[test]
+    fn the_overlap_starts_on_a_whole_second_and_keeps_the_ids_of_that_second() {
+        // `now` has a fraction of a second; the APIs filter by whole seconds, so the next run re-reads the
+        // whole second the overlap starts in, and an entry of that second must count as seen.
+        let through = at(100) + Duration::milliseconds(700);
+        let edge_entry = Seen { id: "edge".into(), at: at(50) };
+        let checkpoint = Checkpoint::advance(None, through, &[edge_entry], Duration::seconds(50));
+        assert!(checkpoint.has_seen("edge"), "{checkpoint:?}");
+        let windows = plan_windows(Some(&checkpoint), at(1000), &policy());
+        assert_eq!(windows[0].start, at(40), "through − overlap (60 s), rounded down to its second");
     }
 
     #[test]

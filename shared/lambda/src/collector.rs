@@ -8,11 +8,11 @@ use std::time::Duration;
 
 use aws_config::SdkConfig;
 use chrono::Utc;
-use saaswarden_app::{CollectReport, CollectSettings, collect_once, stream_budget};
-use saaswarden_aws::{DynamoStore, SecretValues, SqsActivityQueue, StoreSettings, Tables};
+use saaswarden_app::{CollectReport, CollectSettings, HAND_GRACE, collect_once, stream_budget};
+use saaswarden_aws::{DynamoStore, SqsActivityQueue, StoreSettings, Tables};
 use saaswarden_connectors::{Stream, streams};
 use saaswarden_core::App;
-use saaswarden_core::config::{Config, SourceSettings};
+use saaswarden_core::config::Config;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tracing::{error, info, warn};
@@ -20,8 +20,25 @@ use tracing::{error, info, warn};
 use crate::{Assets, CONFIG_VARIABLE, Location, Settings, StartError, location, secrets};
 
 pub const QUEUE_VARIABLE: &str = "ACTIVITIES_QUEUE_URL";
-/// Seconds one invocation may spend collecting; keep it at least 60 s below the function's timeout.
+/// Seconds one invocation may spend collecting; an invocation also keeps [`RESERVE`] of its own time.
 pub const BUDGET_VARIABLE: &str = "TIME_BUDGET_SECONDS";
+
+/// What an invocation keeps back from its remaining time: [`HAND_GRACE`] for the user lookups of a window
+/// read up to the budget, and as long again to send its activities and save the checkpoint.
+pub const RESERVE: Duration = Duration::from_secs(2 * HAND_GRACE.as_secs());
+
+/// The collecting budget of an invocation with `time_left` before Lambda stops it: the configured budget,
+/// cut so that [`RESERVE`] is always left.
+pub fn invocation_budget(configured: Duration, time_left: Option<Duration>) -> Duration {
+    time_left.map_or(configured, |left| configured.min(left.saturating_sub(RESERVE)))
+}
+
+/// The time left before a Lambda deadline given in milliseconds since the Unix epoch (the runtime's
+/// `Context::deadline`).
+pub fn time_left(deadline_ms: u64) -> Duration {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    Duration::from_millis(deadline_ms).saturating_sub(now)
+}
 
 /// What a schedule sends.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
@@ -35,7 +52,9 @@ pub struct CollectorInput {
 
 pub struct Collector {
     config: Config,
-    secrets: SecretValues,
+    /// Each source's streams (or why they could not be built), built once per cold start: a warm
+    /// container keeps their request budgets and Zendesk's users cache from one invocation to the next.
+    streams: Vec<Result<Vec<Stream>, String>>,
     checkpoints: DynamoStore,
     queue: SqsActivityQueue,
     budget: Duration,
@@ -60,43 +79,59 @@ impl Collector {
         }
         let secrets = secrets::load(settings, sdk).await?;
         // Every source's token must be there before any request: a missing one names its key.
+        let mut built = Vec::with_capacity(config.sources.len());
         for (i, source) in config.sources.iter().enumerate() {
-            secrets::get(&secrets, &source.token_env)
+            let token = secrets::get(&secrets, &source.token_env)
                 .map_err(|e| StartError::Invalid(format!("sources[{i}].token_env: {e}")))?;
+            let label = format!("{} {}", source.app, source.tenant_or(&config.tenant));
+            built.push(streams(source, token).map_err(|e| format!("{label}: {e}")));
         }
         Ok(Collector {
             config,
-            secrets,
+            streams: built,
             checkpoints: DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), tables, StoreSettings::default()),
             queue: SqsActivityQueue::new(aws_sdk_sqs::Client::new(sdk), queue_url),
             budget,
         })
     }
 
-    /// Collects every source the input selects, one after another within the time budget. Fails (so the
-    /// errors alarm sees it) when a source stopped on a permanent error; progress made is kept either way.
-    pub async fn handle(&self, input: CollectorInput) -> Result<Value, CollectFailed> {
+    /// Collects every source the input selects, one after another within the time budget (cut to what
+    /// `time_left` before Lambda's deadline allows). Fails (so the errors alarm sees it) when a source
+    /// stopped on a permanent error; progress made is kept either way.
+    pub async fn handle(&self, input: CollectorInput, time_left: Option<Duration>) -> Result<Value, CollectFailed> {
         let started = std::time::Instant::now();
-        let selected: Vec<&SourceSettings> = self
+        let budget = invocation_budget(self.budget, time_left);
+        if budget.is_zero() {
+            // Only a function timeout shorter than the reserve does this: fail loudly rather than collect
+            // nothing at every invocation with only the staleness alarm to tell.
+            let left = time_left.unwrap_or_default().as_secs();
+            return Err(CollectFailed(format!(
+                "no time to collect: the invocation had {left} s left and keeps {} s in reserve; set the \
+                 function's Timeout above {} s (the template uses 300 s)",
+                RESERVE.as_secs(),
+                RESERVE.as_secs()
+            )));
+        }
+        let selected = self
             .config
             .sources
             .iter()
-            .filter(|s| input.app.is_none_or(|app| s.app == app))
-            .filter(|s| input.tenant.as_deref().is_none_or(|t| s.tenant_or(&self.config.tenant) == t))
-            .collect();
+            .zip(&self.streams)
+            .filter(|(s, _)| input.app.is_none_or(|app| s.app == app))
+            .filter(|(s, _)| input.tenant.as_deref().is_none_or(|t| s.tenant_or(&self.config.tenant) == t));
         let mut summaries = Vec::new();
         let mut failures = Vec::new();
-        for source in selected {
-            let streams = match self.streams(source) {
+        for (source, streams) in selected {
+            let streams: &[Stream] = match streams {
                 Ok(streams) => streams,
                 Err(e) => {
-                    failures.push(e);
+                    failures.push(e.clone());
                     continue;
                 }
             };
             // The source's streams share its budget, itself capped by what is left of the invocation's.
             let source_started = std::time::Instant::now();
-            let source_budget = source.time_budget.min(self.budget.saturating_sub(started.elapsed()));
+            let source_budget = source.time_budget.min(budget.saturating_sub(started.elapsed()));
             for (i, stream) in streams.iter().enumerate() {
                 let mut settings = CollectSettings::from_source(source, &self.config.tenant);
                 settings.time_budget = stream_budget(source_budget, source_started.elapsed(), streams.len() - i);
@@ -129,13 +164,6 @@ impl Collector {
         info!(sources = summaries.len(), failures = failures.len(), "collection finished");
         if failures.is_empty() { Ok(json!({ "sources": summaries })) } else { Err(CollectFailed(failures.join("; "))) }
     }
-
-    /// The streams of one source, with its token from the credentials secret.
-    fn streams(&self, source: &SourceSettings) -> Result<Vec<Stream>, String> {
-        let label = format!("{} {}", source.app, source.tenant_or(&self.config.tenant));
-        let token = secrets::get(&self.secrets, &source.token_env).map_err(|e| format!("{label}: {e}"))?;
-        streams(source, token).map_err(|e| format!("{label}: {e}"))
-    }
 }
 
 /// One embedded-metric-format line: CloudWatch turns it into `CheckpointLagSeconds`, with no dimension
@@ -157,4 +185,30 @@ fn emit_lag(report: &CollectReport) {
         "CheckpointLagSeconds": lag,
     });
     println!("{line}");
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::{RESERVE, invocation_budget, time_left};
+
+    #[test]
+    fn an_invocation_always_keeps_its_reserve() {
+        let configured = Duration::from_secs(240);
+        assert_eq!(invocation_budget(configured, None), configured);
+        // A 300 s function: 180 s to collect, 120 s for a partial window's lookups, the send and the save.
+        assert_eq!(invocation_budget(configured, Some(Duration::from_secs(300))), Duration::from_secs(180));
+        assert_eq!(invocation_budget(configured, Some(Duration::from_secs(900))), configured);
+        assert_eq!(invocation_budget(configured, Some(RESERVE / 2)), Duration::ZERO);
+    }
+
+    #[test]
+    fn time_left_counts_down_to_the_deadline_and_stops_at_zero() {
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+        let in_five_minutes = u64::try_from((now + Duration::from_secs(300)).as_millis()).unwrap_or(u64::MAX);
+        let left = time_left(in_five_minutes);
+        assert!(left <= Duration::from_secs(300) && left > Duration::from_secs(290), "{left:?}");
+        assert_eq!(time_left(0), Duration::ZERO);
+    }
 }

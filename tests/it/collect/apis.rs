@@ -1,7 +1,8 @@
 //! Slack's and Zendesk's audit-log APIs (and Zendesk's Access Logs API) as wiremock responders: they
 //! filter, order and page a set of entries the way the real APIs do (newest first with `cursor`; oldest
 //! first with `page[after]`), check credentials, and inject the faults a test scripts (429 with
-//! `Retry-After` or `ratelimit-reset`, 5xx, truncated JSON, a rejected cursor, a missing add-on).
+//! `Retry-After` or `ratelimit-reset`, 5xx, truncated JSON, a rejected cursor, a missing add-on, a page
+//! that repeats the previous one's last entry).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -27,6 +28,9 @@ pub enum Fault {
     ServerError,
     Truncated,
     InvalidCursor,
+    /// The page starts one entry early, repeating the previous page's last entry: what an offset-based
+    /// cursor does when an entry is published inside the window while it is being paged.
+    RepeatPrevious,
 }
 
 /// Which request a fault hits.
@@ -88,6 +92,8 @@ fn injected(fault: Fault, body_ok: &Value, invalid_cursor: Value) -> ResponseTem
             ResponseTemplate::new(200).set_body_raw(text[..text.len() / 2].to_string(), "application/json")
         }
         Fault::InvalidCursor => ResponseTemplate::new(200).set_body_json(invalid_cursor),
+        // The responder already moved the page's start.
+        Fault::RepeatPrevious => ResponseTemplate::new(200).set_body_json(body_ok.clone()),
     }
 }
 
@@ -126,7 +132,11 @@ impl Respond for SlackApi {
                 .cmp(&a["date_create"].as_i64())
                 .then_with(|| a["id"].as_str().cmp(&b["id"].as_str()))
         });
-        let start = cursor_offset(cursor.as_ref()).min(matching.len());
+        let fault = self.0.fault(cursor.is_some());
+        let mut start = cursor_offset(cursor.as_ref()).min(matching.len());
+        if matches!(fault, Some(Fault::RepeatPrevious)) {
+            start = start.saturating_sub(1);
+        }
         // Like Slack, a page never splits one second: it grows past `limit` instead.
         let mut end = (start + usize::try_from(limit).unwrap_or(1)).min(matching.len());
         while end < matching.len() && end > start && matching[end]["date_create"] == matching[end - 1]["date_create"] {
@@ -134,7 +144,7 @@ impl Respond for SlackApi {
         }
         let next = if end < matching.len() { format!("offset-{end}") } else { String::new() };
         let body = json!({"entries": matching[start..end], "response_metadata": {"next_cursor": next}});
-        match self.0.fault(cursor.is_some()) {
+        match fault {
             Some(fault) => injected(fault, &body, json!({"ok": false, "error": "invalid_cursor"})),
             None => ResponseTemplate::new(200).set_body_json(body),
         }
@@ -258,15 +268,17 @@ impl ZendeskApi {
 
 /// One cursor page of Zendesk's sorted `matching` entries under `key`, or the fault `api` has queued.
 fn zendesk_page(api: &Api, key: &str, matching: &[Value], size: usize, cursor: Option<&String>) -> ResponseTemplate {
-    let from = cursor_offset(cursor).min(matching.len());
-    let to = (from + size).min(matching.len());
+    let fault = api.fault(cursor.is_some());
+    let offset = cursor_offset(cursor).min(matching.len());
+    let to = (offset + size).min(matching.len());
+    let from = if matches!(fault, Some(Fault::RepeatPrevious)) { offset.saturating_sub(1) } else { offset };
     let has_more = to < matching.len();
     let body = json!({
         key: matching[from..to],
         "meta": {"has_more": has_more, "after_cursor": if has_more { Some(format!("offset-{to}")) } else { None }},
         "links": {},
     });
-    match api.fault(cursor.is_some()) {
+    match fault {
         Some(Fault::InvalidCursor) => ResponseTemplate::new(400)
             .set_body_json(json!({"errors": [{"code": "InvalidPaginationParameter", "title": "Invalid cursor"}]})),
         Some(fault) => injected(fault, &body, Value::Null),

@@ -162,7 +162,7 @@ impl HttpClient {
         })
     }
 
-    /// No wait may end after `deadline`: a request that would need one fails with
+    /// No wait may end after `deadline` and no request may run past it: a request that would fails with
     /// [`HttpError::OutOfTime`], so a Lambda stops with time left to save its progress.
     pub fn set_deadline(&self, deadline: Option<DateTime<Utc>>) {
         *lock(&self.deadline) = deadline;
@@ -193,10 +193,16 @@ impl HttpClient {
         let mut throttled = 0_u32;
         loop {
             self.take_budget(what).await?;
+            let timeout = self.request_timeout(what)?;
             attempts += 1;
             self.requests.fetch_add(1, Ordering::Relaxed);
-            let verdict = match self.send_once(&build).await {
+            let verdict = match self.send_once(&build, timeout).await {
                 Ok(response) => classify(response, self.clock.now()),
+                // Cut short by the deadline, not by the policy: the run is out of time, whatever attempts
+                // are left (a timeout on the last attempt would otherwise read as the API failing).
+                Err(error) if error.is_timeout() && timeout < self.policy.timeout => {
+                    return Err(HttpError::OutOfTime { what: what.into() });
+                }
                 Err(error) if error.is_timeout() || error.is_connect() || error.is_request() || error.is_body() => {
                     Verdict::Retry(describe(&error))
                 }
@@ -242,8 +248,22 @@ impl HttpClient {
         }
     }
 
-    async fn send_once(&self, build: &impl Fn(&reqwest::Client) -> RequestBuilder) -> reqwest::Result<HttpResponse> {
-        let response = build(&self.client).send().await?;
+    /// The policy's timeout, cut short by the deadline: a request in flight cannot outlast the run's time
+    /// either. Past the deadline no request starts.
+    fn request_timeout(&self, what: &str) -> Result<Duration, HttpError> {
+        let Some(deadline) = *lock(&self.deadline) else { return Ok(self.policy.timeout) };
+        match (deadline - self.clock.now()).to_std() {
+            Ok(left) if !left.is_zero() => Ok(left.min(self.policy.timeout)),
+            _ => Err(HttpError::OutOfTime { what: what.into() }),
+        }
+    }
+
+    async fn send_once(
+        &self,
+        build: &impl Fn(&reqwest::Client) -> RequestBuilder,
+        timeout: Duration,
+    ) -> reqwest::Result<HttpResponse> {
+        let response = build(&self.client).timeout(timeout).send().await?;
         let status = response.status();
         let headers = response.headers().clone();
         let body = response.bytes().await?.to_vec();

@@ -81,7 +81,8 @@ fn parse_wait(value: &str, now: DateTime<Utc>) -> Option<Duration> {
         && seconds.is_finite()
         && seconds >= 0.0
     {
-        return Some(Duration::from_secs_f64(seconds));
+        // A wait too long to represent is still a (very) long wait, never a panic.
+        return Some(Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX));
     }
     let at =
         DateTime::parse_from_rfc2822(value).or_else(|_| DateTime::parse_from_rfc3339(value)).ok()?.with_timezone(&Utc);
@@ -122,8 +123,11 @@ mod tests {
 
     #[test]
     fn waits_are_read_from_retry_after_seconds_and_dates_and_ratelimit_reset() {
-        let cases: [(&str, &str, Option<Duration>); 6] = [
+        let cases: [(&str, &str, Option<Duration>); 8] = [
             ("retry-after", "30", Some(Duration::from_secs(30))),
+            ("retry-after", "1.5", Some(Duration::from_millis(1500))),
+            // Too long to represent: the longest wait, which the client refuses as too long to wait.
+            ("retry-after", "1e300", Some(Duration::MAX)),
             ("retry-after", "Fri, 20 Nov 2026 10:00:45 GMT", Some(Duration::from_secs(45))),
             ("retry-after", "Fri, 20 Nov 2026 09:00:00 GMT", Some(Duration::ZERO)),
             ("ratelimit-reset", "2026-11-20T10:01:00Z", Some(Duration::from_secs(60))),

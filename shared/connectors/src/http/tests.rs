@@ -101,6 +101,50 @@ async fn a_wait_past_the_deadline_stops_instead_of_waiting() -> Result<(), HttpE
 }
 
 #[tokio::test]
+async fn no_request_starts_past_the_deadline() -> Result<(), HttpError> {
+    let server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(200)).mount(&server).await;
+    let (client, _clock) = client(RetryPolicy::default())?;
+    client.set_deadline(Some(start()));
+    let error = get_text(&client, &server).await.err();
+    assert!(matches!(error, Some(HttpError::OutOfTime { .. })), "{error:?}");
+    assert_eq!(server.received_requests().await.map(|r| r.len()), Some(0));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_request_in_flight_is_cut_at_the_deadline_not_at_the_policy_timeout() -> Result<(), HttpError> {
+    // The server answers after 30 s, within the policy's 60 s timeout; the run has 50 ms left (the manual
+    // clock stands still, so the deadline is that far away in real time too).
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let (client, clock) = client(RetryPolicy::default())?;
+    client.set_deadline(Some(start() + chrono::Duration::milliseconds(50)));
+    let error = get_text(&client, &server).await.err();
+    // The timed-out request would be retried after a backoff, which the deadline does not leave time for.
+    assert!(matches!(error, Some(HttpError::OutOfTime { .. })), "{error:?}");
+    assert_eq!((client.stats().requests, clock.waits().len()), (1, 0));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_last_attempt_cut_at_the_deadline_is_out_of_time_not_a_failing_api() -> Result<(), HttpError> {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let (client, _clock) = client(RetryPolicy { max_attempts: 1, ..RetryPolicy::default() })?;
+    client.set_deadline(Some(start() + chrono::Duration::milliseconds(50)));
+    let error = get_text(&client, &server).await.err();
+    assert!(matches!(error, Some(HttpError::OutOfTime { .. })), "{error:?}");
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_rate_limit_wait_longer_than_allowed_ends_the_request() -> Result<(), HttpError> {
     let server = MockServer::start().await;
     Mock::given(method("GET"))

@@ -88,6 +88,7 @@ fn classify(response: HttpResponse, now: DateTime<Utc>, what: &str) -> Verdict<R
         return Verdict::RateLimited(requested_wait(&response.headers, now));
     }
     if status.is_server_error()
+        || status.as_u16() == 408
         || matches!(
             error.as_deref(),
             Some("fatal_error" | "internal_error" | "service_unavailable" | "request_timeout")
@@ -159,5 +160,56 @@ fn hint(error: &str) -> &'static str {
         "user_not_authorized" => "the token's user must be the Enterprise org's owner",
         "invalid_range" => "the time range was refused; check the clock and the source's backfill",
         _ => "see docs/connectors.md",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use reqwest::StatusCode;
+    use reqwest::header::HeaderMap;
+
+    use super::*;
+
+    fn judge(status: u16, body: &str) -> Verdict<Result<Page, SourceError>> {
+        let response = HttpResponse {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT),
+            headers: HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+        };
+        classify(response, Utc::now(), "Slack audit logs page 3")
+    }
+
+    #[test]
+    fn timeouts_and_server_trouble_are_retried() {
+        assert!(matches!(judge(408, ""), Verdict::Retry(_)));
+        assert!(matches!(judge(502, "bad gateway"), Verdict::Retry(_)));
+        assert!(matches!(judge(200, r#"{"ok": false, "error": "service_unavailable"}"#), Verdict::Retry(_)));
+        assert!(matches!(judge(200, r#"{"ok": false, "error": "ratelimited"}"#), Verdict::RateLimited(None)));
+    }
+
+    #[test]
+    fn token_plan_and_installation_errors_are_permanent_and_say_what_slack_said() {
+        for error in ["invalid_authentication", "feature_not_enabled", "team_not_authorized", "user_not_authorized"] {
+            match judge(200, &format!(r#"{{"ok": false, "error": "{error}"}}"#)) {
+                Verdict::Fail(HttpError::Permanent { message, .. }) => assert!(message.contains(error), "{message}"),
+                _ => panic!("`{error}` is permanent"),
+            }
+        }
+    }
+
+    #[test]
+    fn json_of_the_wrong_shape_is_malformed_and_names_the_page() {
+        match judge(200, r#"{"ok": true}"#) {
+            Verdict::Done(Err(error)) => {
+                assert_eq!(
+                    error.to_string(),
+                    "Slack audit logs page 3: unreadable response: no `entries` array in the response"
+                )
+            }
+            _ => panic!("a body without entries is malformed"),
+        }
+        assert!(matches!(judge(200, r#"{"entries": [{"id"#), Verdict::Fail(HttpError::Malformed { .. })));
+        let last = judge(200, r#"{"entries": [], "response_metadata": {"next_cursor": ""}}"#);
+        assert!(matches!(last, Verdict::Done(Ok(Page { next_cursor: None, .. }))));
     }
 }

@@ -273,3 +273,56 @@ fn classify(
         .collect();
     Verdict::Done(Ok(Page { entries, next_cursor }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn judge(status: u16, body: &str, with_cursor: bool) -> Verdict<Result<Page, SourceError>> {
+        let response = HttpResponse {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT),
+            headers: reqwest::header::HeaderMap::new(),
+            body: body.as_bytes().to_vec(),
+        };
+        classify(response, Utc::now(), "Zendesk audit logs page 2", ZendeskLog::Audit, with_cursor)
+    }
+
+    fn malformed(verdict: Verdict<Result<Page, SourceError>>) -> String {
+        match verdict {
+            Verdict::Fail(HttpError::Malformed { what, message }) => format!("{what}: {message}"),
+            _ => "not a malformed-response failure".into(),
+        }
+    }
+
+    #[test]
+    fn json_of_the_wrong_shape_is_malformed_and_names_the_page() {
+        let no_array = malformed(judge(200, r#"{"meta": {"has_more": false}}"#, false));
+        assert_eq!(no_array, "Zendesk audit logs page 2: no `audit_logs` array in the response");
+        let no_cursor = malformed(judge(200, r#"{"audit_logs": [], "meta": {"has_more": true}}"#, false));
+        assert!(no_cursor.contains("no `meta.after_cursor`"), "{no_cursor}");
+        let truncated = malformed(judge(200, r#"{"audit_logs": [{"id": 1"#, false));
+        assert!(truncated.contains("not JSON (truncated?)"), "{truncated}");
+    }
+
+    #[test]
+    fn the_last_page_has_no_cursor_and_a_rejected_cursor_rereads() {
+        let last = judge(200, r#"{"audit_logs": [{"id": 1}], "meta": {"has_more": false}}"#, false);
+        assert!(matches!(last, Verdict::Done(Ok(Page { ref entries, next_cursor: None })) if entries.len() == 1));
+        assert!(matches!(judge(400, "{}", true), Verdict::Done(Err(SourceError::InvalidCursor { .. }))));
+        // Without a cursor, a 400 is the request's fault: permanent.
+        assert!(matches!(judge(400, "{}", false), Verdict::Fail(HttpError::Permanent { status: Some(400), .. })));
+    }
+
+    #[test]
+    fn timeouts_and_server_errors_are_retried_refusals_are_permanent() {
+        assert!(matches!(judge(408, "", false), Verdict::Retry(_)));
+        assert!(matches!(judge(503, "", false), Verdict::Retry(_)));
+        assert!(matches!(judge(429, "", false), Verdict::RateLimited(None)));
+        for (status, says) in [(401, "credentials were refused"), (403, "not authorized"), (404, "check base_url")] {
+            match judge(status, "{}", false) {
+                Verdict::Fail(HttpError::Permanent { message, .. }) => assert!(message.contains(says), "{message}"),
+                _ => panic!("HTTP {status} is permanent"),
+            }
+        }
+    }
+}
