@@ -11,7 +11,7 @@ async fn main() -> Result<(), Error> {
     let collector = Collector::start(&Settings::from_env(), &sdk_config().await).await?;
     let collector = &collector;
     run(service_fn(|event: LambdaEvent<CollectorInput>| async move {
-        let time_left = time_left(event.context.deadline);
+        let time_left = time_left(event.context.deadline());
         Ok::<_, Error>(collector.handle(event.payload, Some(time_left)).await?)
     }))
     .await

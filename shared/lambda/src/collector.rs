@@ -4,7 +4,7 @@
 //! Each stream's checkpoint lag is logged as a CloudWatch embedded metric
 //! (`saaswarden` / `CheckpointLagSeconds`), which the staleness alarm watches.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
 use chrono::Utc;
@@ -33,11 +33,9 @@ pub fn invocation_budget(configured: Duration, time_left: Option<Duration>) -> D
     time_left.map_or(configured, |left| configured.min(left.saturating_sub(RESERVE)))
 }
 
-/// The time left before a Lambda deadline given in milliseconds since the Unix epoch (the runtime's
-/// `Context::deadline`).
-pub fn time_left(deadline_ms: u64) -> Duration {
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-    Duration::from_millis(deadline_ms).saturating_sub(now)
+/// The time left before an invocation's `deadline` (the runtime's `Context::deadline()`); none once past.
+pub fn time_left(deadline: SystemTime) -> Duration {
+    deadline.duration_since(SystemTime::now()).unwrap_or_default()
 }
 
 /// What a schedule sends.
@@ -104,12 +102,10 @@ impl Collector {
         if budget.is_zero() {
             // Only a function timeout shorter than the reserve does this: fail loudly rather than collect
             // nothing at every invocation with only the staleness alarm to tell.
-            let left = time_left.unwrap_or_default().as_secs();
+            let (left, reserve) = (time_left.unwrap_or_default().as_secs(), RESERVE.as_secs());
             return Err(CollectFailed(format!(
-                "no time to collect: the invocation had {left} s left and keeps {} s in reserve; set the \
-                 function's Timeout above {} s (the template uses 300 s)",
-                RESERVE.as_secs(),
-                RESERVE.as_secs()
+                "no time to collect: the invocation had {left} s left and keeps {reserve} s in reserve; set \
+                 the function's Timeout above {reserve} s (the template uses 300 s)"
             )));
         }
         let selected = self
@@ -189,7 +185,7 @@ fn emit_lag(report: &CollectReport) {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
+    use std::time::{Duration, SystemTime};
 
     use super::{RESERVE, invocation_budget, time_left};
 
@@ -205,10 +201,8 @@ mod tests {
 
     #[test]
     fn time_left_counts_down_to_the_deadline_and_stops_at_zero() {
-        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-        let in_five_minutes = u64::try_from((now + Duration::from_secs(300)).as_millis()).unwrap_or(u64::MAX);
-        let left = time_left(in_five_minutes);
+        let left = time_left(SystemTime::now() + Duration::from_secs(300));
         assert!(left <= Duration::from_secs(300) && left > Duration::from_secs(290), "{left:?}");
-        assert_eq!(time_left(0), Duration::ZERO);
+        assert_eq!(time_left(SystemTime::UNIX_EPOCH), Duration::ZERO);
     }
 }

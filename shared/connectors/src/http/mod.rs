@@ -59,6 +59,19 @@ pub enum Verdict<T> {
     Fail(HttpError),
 }
 
+impl<T> Verdict<T> {
+    /// The value to judge further, or this verdict (retry, rate limit, failure) for a classifier of
+    /// another type: how an API's classifier builds on [`default_verdict`].
+    pub fn into_done<U>(self) -> Result<T, Verdict<U>> {
+        match self {
+            Verdict::Done(value) => Ok(value),
+            Verdict::Retry(reason) => Err(Verdict::Retry(reason)),
+            Verdict::RateLimited(wait) => Err(Verdict::RateLimited(wait)),
+            Verdict::Fail(error) => Err(Verdict::Fail(error)),
+        }
+    }
+}
+
 /// The classification most APIs need: 429 is rate limited (waiting what the headers say), 5xx and 408 are
 /// retried, anything else is handed back for the API client to read.
 pub fn default_verdict(response: HttpResponse, now: DateTime<Utc>) -> Verdict<HttpResponse> {

@@ -12,7 +12,7 @@ use saaswarden_core::config::SourceSettings;
 use serde_json::Value;
 
 use crate::feed::Feed;
-use crate::http::{HttpClient, HttpError, HttpResponse, Secret, Verdict, requested_wait};
+use crate::http::{HttpClient, HttpError, HttpResponse, Secret, Verdict, default_verdict, requested_wait};
 use crate::input::RawEntry;
 use crate::source::{AuditSource, Order, Page, SourceError};
 use crate::zendesk::ZendeskUsers;
@@ -81,19 +81,18 @@ impl AuditSource for SlackClient {
 
 /// Judges one `/logs` response.
 fn classify(response: HttpResponse, now: DateTime<Utc>, what: &str) -> Verdict<Result<Page, SourceError>> {
+    // 429, 5xx and 408 as for every API; then what Slack says in the body, often with HTTP 200.
+    let response = match default_verdict(response, now).into_done() {
+        Ok(response) => response,
+        Err(verdict) => return verdict,
+    };
     let status = response.status;
     let body: Option<Value> = serde_json::from_slice(&response.body).ok();
     let error = body.as_ref().and_then(|b| b.get("error")).and_then(Value::as_str).map(str::to_owned);
-    if status.as_u16() == 429 || matches!(error.as_deref(), Some("rate_limited" | "ratelimited")) {
+    if matches!(error.as_deref(), Some("rate_limited" | "ratelimited")) {
         return Verdict::RateLimited(requested_wait(&response.headers, now));
     }
-    if status.is_server_error()
-        || status.as_u16() == 408
-        || matches!(
-            error.as_deref(),
-            Some("fatal_error" | "internal_error" | "service_unavailable" | "request_timeout")
-        )
-    {
+    if matches!(error.as_deref(), Some("fatal_error" | "internal_error" | "service_unavailable" | "request_timeout")) {
         return Verdict::Retry(format!("HTTP {status}: {}", response.excerpt()));
     }
     if let Some(error) = error {

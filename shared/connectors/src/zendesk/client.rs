@@ -214,11 +214,9 @@ fn classify(
     with_cursor: bool,
 ) -> Verdict<Result<Page, SourceError>> {
     let key = log.key();
-    let response = match default_verdict(response, now) {
-        Verdict::Done(response) => response,
-        Verdict::Retry(reason) => return Verdict::Retry(reason),
-        Verdict::RateLimited(wait) => return Verdict::RateLimited(wait),
-        Verdict::Fail(error) => return Verdict::Fail(error),
+    let response = match default_verdict(response, now).into_done() {
+        Ok(response) => response,
+        Err(verdict) => return verdict,
     };
     let status = response.status;
     if !status.is_success() {
