@@ -14,25 +14,32 @@ cargo --version
 cargo fmt --version >/dev/null 2>&1 || rustup component add rustfmt
 cargo clippy --version >/dev/null 2>&1 || rustup component add clippy
 
-step "python tools: moto server, SAM translator, cfn-lint, checkov (tests/requirements*.txt)"
-# Installed into .venv/ (checkov into .venv/checkov: it pins an older boto3) and reinstalled only when a
-# requirements file changes: the hash of both is kept beside them.
+step "python tools: moto server, SAM translator, cfn-lint, checkov, SAM CLI (tests/requirements*.txt)"
+# Installed into .venv/ (checkov into .venv/checkov and the SAM CLI with cargo-lambda into .venv/sam: each
+# pins a boto3 of its own) and reinstalled only when a requirements file changes: their hash is kept beside them.
 python3 --version
-pins="$(cat tests/requirements.txt tests/requirements-checkov.txt | sha256sum | cut -d' ' -f1)"
-if [ ! -x .venv/bin/python ] || [ ! -x .venv/checkov/bin/checkov ] || [ "$(cat .venv/.pins 2>/dev/null)" != "$pins" ]; then
+requirements=(tests/requirements.txt tests/requirements-checkov.txt tests/requirements-sam.txt)
+pins="$(cat "${requirements[@]}" | sha256sum | cut -d' ' -f1)"
+if [ ! -x .venv/bin/python ] || [ ! -x .venv/checkov/bin/checkov ] || [ ! -x .venv/sam/bin/sam ] \
+    || [ "$(cat .venv/.pins 2>/dev/null)" != "$pins" ]; then
     python3 -m venv .venv
     .venv/bin/pip install --quiet --disable-pip-version-check -r tests/requirements.txt
     python3 -m venv .venv/checkov
     .venv/checkov/bin/pip install --quiet --disable-pip-version-check -r tests/requirements-checkov.txt
+    python3 -m venv .venv/sam
+    .venv/sam/bin/pip install --quiet --disable-pip-version-check -r tests/requirements-sam.txt
     echo "$pins" > .venv/.pins
 else
     echo "up to date"
 fi
 
-step "infrastructure checks: cfn-lint and checkov on infra/template.yaml"
+step "infrastructure checks: cfn-lint, checkov, the functions' build wiring and the parameters' docs"
 .venv/bin/cfn-lint infra/template.yaml
 # Skips are justified inline in the template (Metadata: checkov: skip); --skip-download keeps it offline.
 .venv/checkov/bin/checkov --quiet --compact --skip-download --framework cloudformation -f infra/template.yaml
+# Every function's CodeUri/Binary wiring as `sam build` needs it, docs/deploy.md's parameter table against the
+# template, and the checks' own tests (infra/scripts/check_template.py says what each checks).
+.venv/bin/python -m unittest discover -s infra/scripts
 
 step "format"
 cargo fmt --all -- --check
@@ -43,19 +50,14 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 step "tests"
 cargo test --workspace --locked
 
-step "Lambda functions: cargo lambda build --arm64 (quick profile; deployments use --release)"
+step "Lambda functions: sam build in infra/, as docs/deploy.md tells a user to"
+# The same builder (rust-cargolambda), CodeUri and Binary wiring as a deployment; SAM_BUILD_MODE=debug only
+# drops --release, which would add LTO to a build that is thrown away. One arm64 build, in target/.
 rustup target list --installed | grep -qx aarch64-unknown-linux-gnu || rustup target add aarch64-unknown-linux-gnu
-functions=(collector detector directory-sync governance notifier)
-packages=()
-for f in "${functions[@]}"; do packages+=(-p "$f"); done
-PATH="$PWD/.venv/bin:$PATH" cargo lambda build --arm64 --profile lambda-check --locked "${packages[@]}"
-lambda_dir="${CARGO_TARGET_DIR:-target}/lambda"
-for f in "${functions[@]}"; do
-    # An ELF executable for aarch64 (e_machine 0xB7 at offset 18), as Lambda's provided.al2023 arm64 runs it.
-    machine="$(od -An -tx1 -j18 -N1 "$lambda_dir/$f/bootstrap" | tr -d ' ')"
-    [ "$machine" = "b7" ] || { echo "$lambda_dir/$f/bootstrap is not an arm64 executable" >&2; exit 1; }
-    echo "$lambda_dir/$f/bootstrap: arm64, $(du -h "$lambda_dir/$f/bootstrap" | cut -f1)"
-done
+rm -rf infra/.aws-sam
+(cd infra && PATH="$PWD/../.venv/sam/bin:$PATH" SAM_CLI_TELEMETRY=0 SAM_BUILD_MODE=debug sam build --beta-features)
+# Every function's bootstrap is an arm64 ELF, and the built template is the tested one but for CodeUri.
+.venv/bin/python infra/scripts/check_template.py built infra/.aws-sam/build
 
 step "starter-pack policies: inline tests"
 cargo run --quiet --locked -p saaswarden-cli -- policies test policies/ | tail -n 1
