@@ -5,8 +5,9 @@
 //! - [`PolicySet::load`] / [`PolicySet::from_sources`] parse, validate and compile a set of policy files.
 //! - [`CompiledPolicy::matches`] is the filter alone, allocation-free.
 //! - [`Evaluator`] turns activities (in time order) into [`saaswarden_core::Alert`]s with single or repeated
-//!   (N within T, per user / app / IP / tenant) matching, alert dedup and a daily alert limit; its
-//!   [`EvaluatorState`] is plain data to persist between batches.
+//!   (N within T, per user / app / IP / tenant / any activity field) matching, alert dedup and a daily
+//!   alert limit; its [`EvaluatorState`] is plain data to persist between batches. An alert's severity is
+//!   the first of the policy's severity rules matching the alerting activity, else its default.
 //! - [`run_inline_tests`] runs every policy's inline tests; [`run_inline_tests_with`] also normalizes the
 //!   raw Slack and Zendesk entries tests may give, through an [`EntryNormalizer`] the caller provides.
 //!

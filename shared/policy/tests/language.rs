@@ -144,6 +144,12 @@ fn severity_rule_errors_name_line_and_field() {
     );
     assert!(text.contains("policies/x.yaml:3: severity: expected a severity"), "{text}");
     assert_eq!(errors[0].kind, ErrorKind::WrongType);
+
+    let (text, errors) = errors_of(
+        "id: p\nname: P\nseverity:\n  default: low\n  rules:\n    - when: { field: raw.x, op: regex, value: \"(unclosed\" }\n      severity: high\nfilter: { field: action, op: equals, value: x }\nalert: { title: t }\n",
+    );
+    assert!(text.contains("policies/x.yaml:6: severity.rules[0].when.value: invalid regex `(unclosed`"), "{text}");
+    assert_eq!(errors[0].kind, ErrorKind::BadRegex);
 }
 
 // ---- templates ---------------------------------------------------------------------------------------------
