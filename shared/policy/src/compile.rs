@@ -2,6 +2,7 @@
 //! inline tests checked, and the set checked for duplicate and reserved ids. Every error of every file is
 //! reported; a set with any error is not built.
 
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -10,17 +11,15 @@ use saaswarden_core::activity::{Activity, App};
 use saaswarden_core::alert::Severity;
 use saaswarden_core::detect;
 
-use std::collections::HashMap;
-
-use crate::error::{ErrorKind, PolicyError, did_you_mean};
-use crate::fields::{FIELD_NAMES, Field};
-use crate::filter::{Matcher, compile_leaf, compile_regex, fold};
+use crate::error::{ErrorKind, PolicyError};
+use crate::fields::Field;
+use crate::filter::{Matcher, compile_leaf};
 use crate::groups::Groups;
 use crate::index::ShapeIndex;
 use crate::inline_tests::{InlineTest, build_test};
-use crate::model::{AlertModel, FilterModel, GovernanceAction, MatchMode, Per, PolicyModel};
+use crate::model::{FilterModel, GovernanceAction, MatchMode, Per, PolicyModel};
 use crate::parse::{Decoder, decode_policy, parse_yaml};
-use crate::template::{Capture, Template, TemplateContext};
+use crate::template::{Template, TemplateContext};
 
 /// The ids of the built-in detections; a custom policy may not take one, or its alerts would merge with
 /// theirs.
@@ -349,7 +348,7 @@ fn compile_model(d: &mut Decoder<'_>, model: PolicyModel, groups: &Groups, origi
         .iter()
         .filter_map(|f| Field::parse(&f.value).map(|field| (f.value.clone(), field)))
         .collect();
-    let templates = compile_template_context(d, &model.alert, groups);
+    let templates = TemplateContext::compile(d, &model.alert, groups);
     let mode = model.matching.mode;
     let title = templates.as_ref().and_then(|ctx| Template::compile(d, ctx, &model.alert.title, "alert.title", mode));
     if model.alert.title.value.trim().is_empty() && d.errors.iter().all(|e| e.field != "alert.title") {
@@ -382,91 +381,8 @@ fn compile_model(d: &mut Decoder<'_>, model: PolicyModel, groups: &Groups, origi
     })
 }
 
-/// The alert's captures, value maps and conditions, each checked; every problem is reported.
-fn compile_template_context(d: &mut Decoder<'_>, alert: &AlertModel, groups: &Groups) -> Option<TemplateContext> {
-    let mut ok = true;
-    let mut ctx = TemplateContext::default();
-    let mut names: Vec<String> = Vec::new();
-    let mut claim = |d: &mut Decoder<'_>, name: &str, line: usize, path: &str| -> bool {
-        let taken = if names.iter().any(|n| n == name) {
-            Some("another capture group or condition")
-        } else if Field::parse(name).is_some() || ["actor", "user", "count", "within"].contains(&name) {
-            Some("an activity field or template value")
-        } else {
-            None
-        };
-        if let Some(what) = taken {
-            d.error(line, path, ErrorKind::InvalidValue, format!("the name `{name}` is already {what}: rename it"));
-            return false;
-        }
-        names.push(name.to_string());
-        true
-    };
-    for capture in &alert.captures {
-        let field_path = format!("{}.field", capture.path);
-        let regex_path = format!("{}.regex", capture.path);
-        let field = match Field::parse(&capture.field.value) {
-            Some(Field::ActorGroup) | None => {
-                let given = &capture.field.value;
-                d.error(
-                    capture.field.line,
-                    &field_path,
-                    ErrorKind::UnknownFieldPath,
-                    format!(
-                        "unknown activity field `{given}`{} (expected one of {})",
-                        did_you_mean(given, FIELD_NAMES.iter().copied()),
-                        FIELD_NAMES.join(", ")
-                    ),
-                );
-                None
-            }
-            field => field,
-        };
-        let regex = match compile_regex(&capture.regex.value) {
-            Ok(regex) => Some(regex),
-            Err(message) => {
-                d.error(capture.regex.line, &regex_path, ErrorKind::BadRegex, message);
-                None
-            }
-        };
-        let Some(regex) = regex else {
-            ok = false;
-            continue;
-        };
-        let groups: Vec<String> = regex.capture_names().flatten().map(str::to_string).collect();
-        if groups.is_empty() {
-            d.error(
-                capture.regex.line,
-                &regex_path,
-                ErrorKind::BadRegex,
-                "the regex names no group: write `(?P<name>…)` for each value the templates print",
-            );
-            ok = false;
-        }
-        for group in &groups {
-            ok &= claim(d, group, capture.regex.line, &regex_path);
-        }
-        match field {
-            Some(field) => ctx.captures.push(Capture { field, regex }),
-            None => ok = false,
-        }
-    }
-    for (name, words) in &alert.maps {
-        let lowered: HashMap<String, String> = words.iter().map(|(from, to)| (fold(from), to.clone())).collect();
-        ctx.maps.push((name.value.clone(), lowered));
-    }
-    for (name, filter) in &alert.conditions {
-        ok &= claim(d, &name.value, name.line, &format!("alert.conditions.{}", name.value));
-        match compile_filter(d, filter, groups) {
-            Some(matcher) => ctx.conditions.push((name.value.clone(), matcher)),
-            None => ok = false,
-        }
-    }
-    ok.then_some(ctx)
-}
-
 /// Compiles every node, so every bad leaf is reported, not just the first.
-fn compile_filter(d: &mut Decoder<'_>, filter: &FilterModel, groups: &Groups) -> Option<Matcher> {
+pub(crate) fn compile_filter(d: &mut Decoder<'_>, filter: &FilterModel, groups: &Groups) -> Option<Matcher> {
     match filter {
         FilterModel::Leaf(leaf) => compile_leaf(d, leaf, groups),
         FilterModel::Not(inner) => compile_filter(d, inner, groups).map(|m| Matcher::Not(Box::new(m))),

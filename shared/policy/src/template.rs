@@ -15,10 +15,12 @@ use std::time::Duration;
 use regex::Regex;
 use saaswarden_core::activity::Activity;
 
+use crate::compile::compile_filter;
 use crate::error::{ErrorKind, did_you_mean};
 use crate::fields::{FIELD_NAMES, Field};
-use crate::filter::{Matcher, fold};
-use crate::model::{MatchMode, Spanned};
+use crate::filter::{Matcher, compile_regex, fold};
+use crate::groups::Groups;
+use crate::model::{AlertModel, MatchMode, Spanned};
 use crate::parse::Decoder;
 
 const EXTRA_NAMES: &[&str] = &["actor", "user", "count", "within"];
@@ -40,6 +42,89 @@ pub(crate) struct Capture {
 }
 
 impl TemplateContext {
+    /// The alert's captures, value maps and conditions, each checked; every problem is reported.
+    pub fn compile(d: &mut Decoder<'_>, alert: &AlertModel, groups: &Groups) -> Option<TemplateContext> {
+        let mut ok = true;
+        let mut ctx = TemplateContext::default();
+        let mut names: Vec<String> = Vec::new();
+        let mut claim = |d: &mut Decoder<'_>, name: &str, line: usize, path: &str| -> bool {
+            let taken = if names.iter().any(|n| n == name) {
+                Some("another capture group or condition")
+            } else if Field::parse(name).is_some() || EXTRA_NAMES.contains(&name) {
+                Some("an activity field or template value")
+            } else {
+                None
+            };
+            if let Some(what) = taken {
+                d.error(line, path, ErrorKind::InvalidValue, format!("the name `{name}` is already {what}: rename it"));
+                return false;
+            }
+            names.push(name.to_string());
+            true
+        };
+        for capture in &alert.captures {
+            let field_path = format!("{}.field", capture.path);
+            let regex_path = format!("{}.regex", capture.path);
+            let field = match Field::parse(&capture.field.value) {
+                Some(Field::ActorGroup) | None => {
+                    let given = &capture.field.value;
+                    d.error(
+                        capture.field.line,
+                        &field_path,
+                        ErrorKind::UnknownFieldPath,
+                        format!(
+                            "unknown activity field `{given}`{} (expected one of {})",
+                            did_you_mean(given, FIELD_NAMES.iter().copied()),
+                            FIELD_NAMES.join(", ")
+                        ),
+                    );
+                    None
+                }
+                field => field,
+            };
+            let regex = match compile_regex(&capture.regex.value) {
+                Ok(regex) => Some(regex),
+                Err(message) => {
+                    d.error(capture.regex.line, &regex_path, ErrorKind::BadRegex, message);
+                    None
+                }
+            };
+            let Some(regex) = regex else {
+                ok = false;
+                continue;
+            };
+            let groups: Vec<String> = regex.capture_names().flatten().map(str::to_string).collect();
+            if groups.is_empty() {
+                d.error(
+                    capture.regex.line,
+                    &regex_path,
+                    ErrorKind::BadRegex,
+                    "the regex names no group: write `(?P<name>…)` for each value the templates print",
+                );
+                ok = false;
+            }
+            for group in &groups {
+                ok &= claim(d, group, capture.regex.line, &regex_path);
+            }
+            match field {
+                Some(field) => ctx.captures.push(Capture { field, regex }),
+                None => ok = false,
+            }
+        }
+        for (name, words) in &alert.maps {
+            let lowered: HashMap<String, String> = words.iter().map(|(from, to)| (fold(from), to.clone())).collect();
+            ctx.maps.push((name.value.clone(), lowered));
+        }
+        for (name, filter) in &alert.conditions {
+            ok &= claim(d, &name.value, name.line, &format!("alert.conditions.{}", name.value));
+            match compile_filter(d, filter, groups) {
+                Some(matcher) => ctx.conditions.push((name.value.clone(), matcher)),
+                None => ok = false,
+            }
+        }
+        ok.then_some(ctx)
+    }
+
     fn capture_of(&self, name: &str) -> Option<usize> {
         self.captures.iter().position(|c| c.regex.capture_names().flatten().any(|n| n == name))
     }
