@@ -21,7 +21,7 @@ use saaswarden_core::activity::Activity;
 use serde_json::Value;
 
 use crate::error::{ErrorKind, did_you_mean};
-use crate::fields::{FIELD_NAMES, Field, FieldKind, FieldValue};
+use crate::fields::{Field, FieldKind, FieldValue, unknown_field};
 use crate::groups::{GroupSet, Groups};
 use crate::model::LeafModel;
 use crate::parse::{Decoder, Node, NodeValue, join};
@@ -469,17 +469,7 @@ pub(crate) fn compile_leaf(d: &mut Decoder<'_>, leaf: &LeafModel, groups: &Group
     let value_path = join(&leaf.path, "value");
     let field = Field::parse(&leaf.field.value);
     if field.is_none() {
-        let given = &leaf.field.value;
-        d.error(
-            leaf.field.line,
-            &field_path,
-            ErrorKind::UnknownFieldPath,
-            format!(
-                "unknown activity field `{given}`{} (expected one of {})",
-                did_you_mean(given, FIELD_NAMES.iter().copied()),
-                FIELD_NAMES.join(", ")
-            ),
-        );
+        d.error(leaf.field.line, &field_path, ErrorKind::UnknownFieldPath, unknown_field(&leaf.field.value));
     }
     let op = leaf.op.value.as_str();
     if !OPERATORS.contains(&op) {
@@ -704,15 +694,7 @@ impl ValueChecker<'_, '_> {
             return self.wrong_type(node, "an activity field path");
         };
         match Field::parse(path) {
-            Some(Field::ActorGroup) | None => self.invalid(
-                node,
-                ErrorKind::UnknownFieldPath,
-                format!(
-                    "unknown activity field `{path}`{} (expected one of {})",
-                    did_you_mean(path, FIELD_NAMES.iter().copied()),
-                    FIELD_NAMES.iter().copied().filter(|n| *n != "actor.group").collect::<Vec<_>>().join(", ")
-                ),
-            ),
+            Some(Field::ActorGroup) | None => self.invalid(node, ErrorKind::UnknownFieldPath, unknown_field(path)),
             Some(field) => Some(field),
         }
     }

@@ -17,7 +17,7 @@ use saaswarden_core::activity::Activity;
 
 use crate::compile::compile_filter;
 use crate::error::{ErrorKind, did_you_mean};
-use crate::fields::{FIELD_NAMES, Field};
+use crate::fields::{FIELD_NAMES, Field, unknown_field};
 use crate::filter::{Matcher, compile_regex, fold};
 use crate::groups::Groups;
 use crate::model::{AlertModel, MatchMode, Spanned};
@@ -67,17 +67,8 @@ impl TemplateContext {
             let regex_path = format!("{}.regex", capture.path);
             let field = match Field::parse(&capture.field.value) {
                 Some(Field::ActorGroup) | None => {
-                    let given = &capture.field.value;
-                    d.error(
-                        capture.field.line,
-                        &field_path,
-                        ErrorKind::UnknownFieldPath,
-                        format!(
-                            "unknown activity field `{given}`{} (expected one of {})",
-                            did_you_mean(given, FIELD_NAMES.iter().copied()),
-                            FIELD_NAMES.join(", ")
-                        ),
-                    );
+                    let message = unknown_field(&capture.field.value);
+                    d.error(capture.field.line, &field_path, ErrorKind::UnknownFieldPath, message);
                     None
                 }
                 field => field,
