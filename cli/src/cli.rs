@@ -243,6 +243,7 @@ pub enum SeverityArg {
     Low,
     Medium,
     High,
+    Critical,
 }
 
 #[derive(Debug, Subcommand)]

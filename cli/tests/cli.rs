@@ -392,6 +392,94 @@ fn policies_validate_reports_every_error_with_file_line_and_field() {
     assert_eq!(out.status.code(), Some(1), "an invalid policy cannot be tested");
 }
 
+/// A policy of the language's second version: severity rules, a critical level, a mapped title, and an
+/// inline test on a raw Slack entry as the Audit Logs API returns it.
+const SEVERITY_RULES_POLICY: &str = r#"id: role_or_download
+name: Role change or download
+severity:
+  default: low
+  rules:
+    - { when: { field: action, op: prefix, value: role_change_to_ }, severity: critical }
+filter: { field: action, op: in, value: [role_change_to_admin, file_downloaded] }
+alert:
+  title: "{{actor}} {{action | map: words}}"
+  maps: { words: { role_change_to_admin: granted an admin role, file_downloaded: downloaded a file } }
+tests:
+  - name: a raw entry is normalized by the Slack connector
+    activities:
+      - slack:
+          id: 9f1c6a3e-2b7d-4c55-8e0a-5d4f3b2a1c10
+          date_create: 1767261600
+          action: role_change_to_admin
+          actor: { type: user, user: { id: W0ALICE001, name: Alice, email: alice@acme.example } }
+          entity: { type: user, user: { id: W0DAVE0004, name: Dave Okafor } }
+          context: { location: { type: workspace, id: T0ACME, name: Acme, domain: acme }, ip_address: 203.0.113.7 }
+    expect: { alerts: 1, severity: SEVERITY, title: alice@acme.example granted an admin role }
+"#;
+
+#[test]
+fn policies_test_normalizes_raw_entries_and_checks_the_expected_severity() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("rules.yaml");
+    std::fs::write(&file, SEVERITY_RULES_POLICY.replace("SEVERITY", "critical")).expect("write");
+    let out = saaswarden(&["policies", "test", &file.display().to_string()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.ends_with("policies: 1 passed, 0 failed\n"), "{stdout}");
+
+    std::fs::write(&file, SEVERITY_RULES_POLICY.replace("SEVERITY", "high")).expect("write");
+    let out = saaswarden(&["policies", "test", &file.display().to_string()]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("expected the first alert's severity high, got critical"), "{stdout}");
+
+    std::fs::write(&file, SEVERITY_RULES_POLICY.replace("SEVERITY", "severe")).expect("write");
+    let out = saaswarden(&["policies", "validate", &file.display().to_string()]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("rules.yaml:21: tests[0].expect.severity: unknown value `severe`"), "{stderr}");
+}
+
+#[test]
+fn alerts_list_filters_by_severity_up_to_critical() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let policies = dir.path().join("policies");
+    std::fs::create_dir(&policies).expect("policies dir");
+    std::fs::write(policies.join("rules.yaml"), SEVERITY_RULES_POLICY.replace("SEVERITY", "critical")).expect("write");
+    let config = dir.path().join("rules.toml");
+    std::fs::write(&config, "tenant = \"acme\"\npolicies = [\"policies/\"]\n").expect("write config");
+    let db = dir.path().join("rules.db").display().to_string();
+    let slack_logs = fixture("slack/page1.json").display().to_string();
+    let config = config.display().to_string();
+    let out = saaswarden(&["run", "--config", &config, "--db", &db, "--slack-logs", &slack_logs]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let severities = |min: &str| -> Vec<(String, String)> {
+        let out = saaswarden(&["alerts", "list", "--json", "--db", &db, "--severity", min]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        let alerts: Vec<Value> = serde_json::from_slice(&out.stdout).expect("JSON");
+        let mut mine: Vec<(String, String)> = alerts
+            .iter()
+            .filter(|a| a["policy_id"] == "role_or_download")
+            .map(|a| {
+                (
+                    a["severity"].as_str().unwrap_or_default().to_string(),
+                    a["title"].as_str().unwrap_or_default().to_string(),
+                )
+            })
+            .collect();
+        mine.sort();
+        mine
+    };
+    let critical = severities("critical");
+    assert_eq!(critical.len(), 1, "the admin grant alone: {critical:?}");
+    assert_eq!(critical[0].0, "critical");
+    assert!(critical[0].1.ends_with(" granted an admin role"), "{critical:?}");
+    let all = severities("low");
+    assert_eq!(all.len(), 3, "the grant and the two downloads: {all:?}");
+    assert_eq!(all.iter().filter(|(s, _)| s == "low").count(), 2);
+    assert!(all.iter().any(|(_, title)| title.ends_with(" downloaded a file")));
+}
+
 #[test]
 fn run_raises_alerts_from_the_configured_custom_policies() {
     let dir = tempfile::tempdir().expect("temp dir");

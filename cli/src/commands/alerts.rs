@@ -39,6 +39,7 @@ async fn list(store: &impl AlertStore, args: AlertListArgs) -> anyhow::Result<u8
             SeverityArg::Low => Severity::Low,
             SeverityArg::Medium => Severity::Medium,
             SeverityArg::High => Severity::High,
+            SeverityArg::Critical => Severity::Critical,
         }),
         user: args.user,
         limit: args.limit,

@@ -1,5 +1,7 @@
-use saaswarden_policy::{PolicySet, run_inline_tests, validate};
-use serde_json::json;
+use saaswarden_connectors::{ZendeskUsers, slack, zendesk};
+use saaswarden_core::{Activity, App};
+use saaswarden_policy::{PolicySet, run_inline_tests_with, validate};
+use serde_json::{Value, json};
 
 use crate::cli::{Global, PoliciesCommand};
 use crate::exit;
@@ -25,7 +27,7 @@ pub fn execute(global: &Global, command: PoliciesCommand) -> anyhow::Result<u8> 
         }
         PoliciesCommand::Test { paths, json } => {
             let set = PolicySet::load(&paths, &groups).map_err(policy_errors)?;
-            let results = run_inline_tests(&set);
+            let results = run_inline_tests_with(&set, &normalize_entry);
             let failed = results.iter().filter(|r| !r.passed).count();
             if json {
                 let rows: Vec<_> = results
@@ -50,6 +52,17 @@ pub fn execute(global: &Global, command: PoliciesCommand) -> anyhow::Result<u8> 
                 println!("policies: {} passed, {failed} failed", results.len() - failed);
             }
             Ok(if failed == 0 { exit::OK } else { exit::FAILED })
+        }
+    }
+}
+
+/// Raw entries in inline tests go through the same normalizers as collected ones.
+fn normalize_entry(app: App, entry: &Value, tenant: &str, zendesk_users: &Value) -> Result<Activity, String> {
+    match app {
+        App::Slack => slack::normalize(entry, tenant).map_err(|e| e.to_string()),
+        App::Zendesk => {
+            let users = ZendeskUsers::from_json(zendesk_users).map_err(|e| format!("zendesk_users: {e}"))?;
+            zendesk::normalize(entry, tenant, &users).map_err(|e| e.to_string())
         }
     }
 }

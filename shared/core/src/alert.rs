@@ -16,6 +16,9 @@ pub enum Severity {
     Low,
     Medium,
     High,
+    /// Above `high`: the event alone is a breach or disables a control (an organisation deleted, key
+    /// management unenrolled). Ranked last so stored ranks of the other levels stay as they were.
+    Critical,
 }
 
 impl Severity {
@@ -25,6 +28,7 @@ impl Severity {
             Severity::Low => "low",
             Severity::Medium => "medium",
             Severity::High => "high",
+            Severity::Critical => "critical",
         }
     }
 }
@@ -51,7 +55,8 @@ impl FromStr for Severity {
             "low" => Ok(Severity::Low),
             "medium" => Ok(Severity::Medium),
             "high" => Ok(Severity::High),
-            other => Err(format!("unknown severity `{other}`: expected informational, low, medium or high")),
+            "critical" => Ok(Severity::Critical),
+            other => Err(format!("unknown severity `{other}`: expected informational, low, medium, high or critical")),
         }
     }
 }
@@ -202,6 +207,24 @@ mod tests {
         assert_ne!(a, alert_id("t", "p", "alice@corp.co", "m2026-01-01"));
         assert_ne!(a, alert_id("t2", "p", "alice@corp.com", "2026-01-01"));
         assert!(a.starts_with("al-") && a.len() == 23);
+    }
+
+    #[test]
+    fn critical_parses_ranks_above_high_and_keeps_the_stored_ranks_of_the_others() {
+        assert_eq!("critical".parse::<Severity>(), Ok(Severity::Critical));
+        assert_eq!(Severity::Critical.to_string(), "critical");
+        assert!(Severity::Critical > Severity::High);
+        // SQLite and DynamoDB store the rank as a number: adding a level must not renumber the old ones.
+        let ranks: Vec<u8> =
+            [Severity::Informational, Severity::Low, Severity::Medium, Severity::High, Severity::Critical]
+                .iter()
+                .map(|s| *s as u8)
+                .collect();
+        assert_eq!(ranks, [0, 1, 2, 3, 4]);
+        let err = "urgent".parse::<Severity>().expect_err("unknown");
+        assert!(err.contains("high or critical"), "{err}");
+        let decoded: Severity = serde_json::from_str("\"critical\"").expect("deserializes");
+        assert_eq!(decoded, Severity::Critical);
     }
 
     #[test]

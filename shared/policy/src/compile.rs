@@ -12,13 +12,14 @@ use saaswarden_core::alert::Severity;
 use saaswarden_core::detect;
 
 use crate::error::{ErrorKind, PolicyError};
+use crate::fields::Field;
 use crate::filter::{Matcher, compile_leaf};
 use crate::groups::Groups;
 use crate::index::ShapeIndex;
 use crate::inline_tests::{InlineTest, build_test};
 use crate::model::{FilterModel, GovernanceAction, MatchMode, Per, PolicyModel};
 use crate::parse::{Decoder, decode_policy, parse_yaml};
-use crate::template::Template;
+use crate::template::{Template, TemplateContext};
 
 /// The ids of the built-in detections; a custom policy may not take one, or its alerts would merge with
 /// theirs.
@@ -47,12 +48,17 @@ pub struct CompiledPolicy {
     pub(crate) name: String,
     pub(crate) description: Template,
     pub(crate) severity: Severity,
+    /// Tried in order on the alerting activity; the first that matches gives the severity.
+    pub(crate) severity_rules: Vec<(Matcher, Severity)>,
     pub(crate) enabled: bool,
     pub(crate) apps: Vec<App>,
     pub(crate) matcher: Matcher,
     pub(crate) mode: MatchMode,
     pub(crate) per: Vec<Per>,
+    /// Activity fields the count is also kept per, by the name the policy gives them.
+    pub(crate) per_fields: Vec<(String, Field)>,
     pub(crate) title: Template,
+    pub(crate) templates: TemplateContext,
     pub(crate) dedup: Duration,
     pub(crate) daily_limit: u32,
     pub(crate) governance: Vec<GovernanceAction>,
@@ -185,8 +191,19 @@ impl CompiledPolicy {
         &self.name
     }
 
+    /// The default severity: what an alert gets when no severity rule matches (or there are none).
     pub fn severity(&self) -> Severity {
         self.severity
+    }
+
+    /// The severity of an alert this activity completes: the first matching rule's, else the default.
+    pub fn severity_for(&self, activity: &Activity) -> Severity {
+        self.severity_rule(activity).map_or(self.severity, |(_, severity)| severity)
+    }
+
+    /// The first severity rule matching the activity: its position and severity.
+    pub(crate) fn severity_rule(&self, activity: &Activity) -> Option<(usize, Severity)> {
+        self.severity_rules.iter().enumerate().find(|(_, (m, _))| m.matches(activity)).map(|(i, (_, s))| (i, *s))
     }
 
     /// Disabled policies stay in the set (their inline tests still run) but the evaluator skips them.
@@ -206,6 +223,11 @@ impl CompiledPolicy {
     /// What counts and dedup are kept per (sorted); the tenant is always part of the key.
     pub fn per(&self) -> &[Per] {
         &self.per
+    }
+
+    /// The activity fields counts and dedup are also kept per (`target.id`, `raw.details.user_id`).
+    pub fn per_fields(&self) -> impl Iterator<Item = &str> {
+        self.per_fields.iter().map(|(name, _)| name.as_str())
     }
 
     pub fn dedup(&self) -> Duration {
@@ -259,29 +281,32 @@ impl CompiledPolicy {
     }
 
     /// The `per` parts of the counting key, by name (the tenant part is implicit).
-    pub(crate) fn key_parts(&self, activity: &Activity, user: &str) -> Vec<(&'static str, String)> {
-        self.per
+    /// A field without a value counts as `none`, as an activity without an IP does for `ip`.
+    pub(crate) fn key_parts(&self, activity: &Activity, user: &str) -> Vec<(&str, String)> {
+        let fixed = self.per.iter().filter_map(|per| match per {
+            Per::User => Some(("user", user.to_string())),
+            Per::App => Some(("app", activity.app.as_str().to_string())),
+            Per::Ip => Some(("ip", activity.ip.map_or_else(|| "none".to_string(), |ip| ip.to_string()))),
+            Per::Tenant => None,
+        });
+        let fields = self
+            .per_fields
             .iter()
-            .filter_map(|per| match per {
-                Per::User => Some(("user", user.to_string())),
-                Per::App => Some(("app", activity.app.as_str().to_string())),
-                Per::Ip => Some(("ip", activity.ip.map_or_else(|| "none".to_string(), |ip| ip.to_string()))),
-                Per::Tenant => None,
-            })
-            .collect()
+            .map(|(name, field)| (name.as_str(), field.value(activity).render().unwrap_or_else(|| "none".to_string())));
+        fixed.chain(fields).collect()
     }
 
     /// The alert title for this activity, its template rendered with the activity's own user key.
     pub fn title(&self, activity: &Activity) -> String {
-        self.title.render(activity, &activity.user_key())
+        self.render_title(activity, &activity.user_key())
     }
 
     pub(crate) fn render_title(&self, activity: &Activity, user: &str) -> String {
-        self.title.render(activity, user)
+        self.title.render(&self.templates, activity, user)
     }
 
     pub(crate) fn render_description(&self, activity: &Activity, user: &str) -> String {
-        self.description.render(activity, user)
+        self.description.render(&self.templates, activity, user)
     }
 }
 
@@ -310,24 +335,43 @@ fn compile_source(origin: &str, text: &str, groups: &Groups) -> FileOutcome {
 
 fn compile_model(d: &mut Decoder<'_>, model: PolicyModel, groups: &Groups, origin: &str) -> Option<CompiledPolicy> {
     let matcher = model.filter.as_ref().and_then(|f| compile_filter(d, f, groups));
-    let title = Template::compile(d, &model.alert.title, "alert.title", model.matching.mode);
+    let severity_rules: Vec<Option<(Matcher, Severity)>> = model
+        .severity
+        .rules
+        .iter()
+        .map(|(when, severity)| compile_filter(d, when, groups).map(|m| (m, *severity)))
+        .collect();
+    let severity_rules: Option<Vec<(Matcher, Severity)>> = severity_rules.into_iter().collect();
+    let per_fields: Vec<(String, Field)> = model
+        .matching
+        .per_fields
+        .iter()
+        .filter_map(|f| Field::parse(&f.value).map(|field| (f.value.clone(), field)))
+        .collect();
+    let templates = TemplateContext::compile(d, &model.alert, groups);
+    let mode = model.matching.mode;
+    let title = templates.as_ref().and_then(|ctx| Template::compile(d, ctx, &model.alert.title, "alert.title", mode));
     if model.alert.title.value.trim().is_empty() && d.errors.iter().all(|e| e.field != "alert.title") {
         d.error(model.alert.title.line, "alert.title", ErrorKind::InvalidValue, "must not be empty");
     }
-    let description = Template::compile(d, &model.description, "description", model.matching.mode);
+    let description =
+        templates.as_ref().and_then(|ctx| Template::compile(d, ctx, &model.description, "description", mode));
     let tests: Vec<Option<InlineTest>> = model.tests.iter().map(|t| build_test(d, t)).collect();
     let tests: Option<Vec<InlineTest>> = tests.into_iter().collect();
     Some(CompiledPolicy {
         id: model.id,
         name: model.name,
         description: description?,
-        severity: model.severity,
+        severity: model.severity.default,
+        severity_rules: severity_rules?,
         enabled: model.enabled,
         apps: model.apps,
         matcher: matcher?,
-        mode: model.matching.mode,
+        mode,
         per: model.matching.per,
+        per_fields,
         title: title?,
+        templates: templates?,
         dedup: model.alert.dedup,
         daily_limit: model.alert.daily_limit,
         governance: model.governance,
@@ -338,7 +382,7 @@ fn compile_model(d: &mut Decoder<'_>, model: PolicyModel, groups: &Groups, origi
 }
 
 /// Compiles every node, so every bad leaf is reported, not just the first.
-fn compile_filter(d: &mut Decoder<'_>, filter: &FilterModel, groups: &Groups) -> Option<Matcher> {
+pub(crate) fn compile_filter(d: &mut Decoder<'_>, filter: &FilterModel, groups: &Groups) -> Option<Matcher> {
     match filter {
         FilterModel::Leaf(leaf) => compile_leaf(d, leaf, groups),
         FilterModel::Not(inner) => compile_filter(d, inner, groups).map(|m| Matcher::Not(Box::new(m))),

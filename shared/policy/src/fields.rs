@@ -86,6 +86,15 @@ pub(crate) const FIELD_NAMES: &[&str] = &[
     "raw.<path>",
 ];
 
+/// The error message for a field path that is not one of [`FIELD_NAMES`].
+pub(crate) fn unknown_field(given: &str) -> String {
+    format!(
+        "unknown activity field `{given}`{} (expected one of {})",
+        crate::error::did_you_mean(given, FIELD_NAMES.iter().copied()),
+        FIELD_NAMES.join(", ")
+    )
+}
+
 pub(crate) const APPS: &[&str] = &["slack", "zendesk"];
 pub(crate) const CATEGORIES: &[&str] = &[
     "sign_in_success",

@@ -6,6 +6,10 @@
 //! character by character, with a byte fast path for ASCII). `regex` is the exception: it matches exactly
 //! as written; put `(?i)` in front to ignore case. A list-valued field (`ip.tags`, a raw list) matches when
 //! any element matches. A missing field (or an empty text) matches nothing except `exists: false`.
+//!
+//! Set operators (`contains_any`, `contains_all`, `subset_of`, `any_not_in`, `not_in`) treat the field as
+//! a set of texts (a list's elements, or the one value) and compare elements ignoring case. Their value,
+//! and that of `equals` and the numeric comparisons, may be another field: `value: {field: raw.x}`.
 
 use std::fmt::{self, Write as _};
 use std::net::IpAddr;
@@ -17,13 +21,34 @@ use saaswarden_core::activity::Activity;
 use serde_json::Value;
 
 use crate::error::{ErrorKind, did_you_mean};
-use crate::fields::{FIELD_NAMES, Field, FieldKind, FieldValue};
+use crate::fields::{Field, FieldKind, FieldValue, unknown_field};
 use crate::groups::{GroupSet, Groups};
 use crate::model::LeafModel;
 use crate::parse::{Decoder, Node, NodeValue, join};
 
-pub(crate) const OPERATORS: &[&str] =
-    &["equals", "in", "prefix", "suffix", "contains", "regex", "cidr", "exists", "gt", "gte", "lt", "lte"];
+pub(crate) const OPERATORS: &[&str] = &[
+    "equals",
+    "in",
+    "prefix",
+    "suffix",
+    "contains",
+    "regex",
+    "cidr",
+    "exists",
+    "gt",
+    "gte",
+    "lt",
+    "lte",
+    "not_in",
+    "contains_any",
+    "contains_all",
+    "subset_of",
+    "any_not_in",
+];
+
+/// The operators whose value may be another field (`value: {field: …}`).
+const FIELD_OPERATORS: &[&str] =
+    &["equals", "gt", "gte", "lt", "lte", "not_in", "contains_any", "contains_all", "subset_of", "any_not_in"];
 
 /// A compiled filter.
 #[derive(Debug)]
@@ -54,6 +79,34 @@ enum Test {
     Compare(Cmp, f64),
     /// Member of any of these groups.
     Member(Box<[Arc<GroupSet>]>),
+    /// A set operator against listed values or another field.
+    Set(SetOp, Operand),
+    /// Equal, ignoring case, to another field's value (any element of either, for lists).
+    FieldEquals(Field),
+    /// Numerically compared with another field's value.
+    FieldCompare(Cmp, Field),
+}
+
+#[derive(Debug, Clone, Copy)]
+enum SetOp {
+    /// Some element is among the values.
+    ContainsAny,
+    /// Every value is an element.
+    ContainsAll,
+    /// Every element is among the values.
+    SubsetOf,
+    /// Some element is not among the values (the set difference is not empty).
+    AnyNotIn,
+    /// No element is among the values.
+    NotIn,
+}
+
+/// What a set operator compares with.
+#[derive(Debug)]
+enum Operand {
+    /// Listed in the policy, lower-cased.
+    Values(Box<[Box<str>]>),
+    Field(Field),
 }
 
 /// A value to compare with, in every form a field's value may take.
@@ -121,21 +174,97 @@ impl Leaf {
     /// The exact (lower-cased) actions this leaf requires one of, if it is an `action` `equals` / `in`.
     /// Whether the leaf tests a field that [`crate::index`]'s activity shapes fix.
     pub fn is_shape_field(&self) -> bool {
-        matches!(
-            self.field,
-            Field::App
-                | Field::Action
-                | Field::Category
-                | Field::Outcome
-                | Field::Administrative
-                | Field::Impersonated
-                | Field::TargetKind
-        )
+        // A comparison with another field depends on that field too.
+        let other_field =
+            matches!(self.test, Test::FieldEquals(_) | Test::FieldCompare(..) | Test::Set(_, Operand::Field(_)));
+        !other_field
+            && matches!(
+                self.field,
+                Field::App
+                    | Field::Action
+                    | Field::Category
+                    | Field::Outcome
+                    | Field::Administrative
+                    | Field::Impersonated
+                    | Field::TargetKind
+            )
     }
 
     pub fn matches(&self, activity: &Activity) -> bool {
-        self.test.value(self.field.value(activity))
+        let value = self.field.value(activity);
+        match &self.test {
+            Test::Set(op, operand) => set_holds(*op, value, operand, activity),
+            Test::FieldEquals(other) => {
+                let other = other.value(activity);
+                present(value) && present(other) && any_element(value, |a| any_element(other, |b| eq_both_fold(a, b)))
+            }
+            Test::FieldCompare(cmp, other) => {
+                number(value).zip(number(other.value(activity))).is_some_and(|(x, bound)| cmp.holds(x, bound))
+            }
+            test => test.value(value),
+        }
     }
+}
+
+fn set_holds(op: SetOp, value: FieldValue<'_>, operand: &Operand, activity: &Activity) -> bool {
+    if !present(value) {
+        return false;
+    }
+    let among = |element: &str| match operand {
+        Operand::Values(values) => values.iter().any(|v| eq_fold(element, v)),
+        Operand::Field(other) => any_element(other.value(activity), |o| eq_both_fold(element, o)),
+    };
+    match op {
+        SetOp::ContainsAny => any_element(value, among),
+        SetOp::SubsetOf => !any_element(value, |e| !among(e)),
+        SetOp::AnyNotIn => any_element(value, |e| !among(e)),
+        SetOp::NotIn => !any_element(value, among),
+        SetOp::ContainsAll => match operand {
+            Operand::Values(values) => values.iter().all(|v| any_element(value, |e| eq_fold(e, v))),
+            Operand::Field(other) => {
+                let other = other.value(activity);
+                present(other) && !any_element(other, |o| !any_element(value, |e| eq_both_fold(e, o)))
+            }
+        },
+    }
+}
+
+/// Whether `f` holds for some element of the value read as a set of texts: a list's elements, or the one
+/// value. Numbers and addresses are formatted on the stack; objects and nulls are no elements.
+fn any_element(value: FieldValue<'_>, mut f: impl FnMut(&str) -> bool) -> bool {
+    match value {
+        FieldValue::Absent => false,
+        FieldValue::Str(s) => f(s),
+        FieldValue::Tags(tags) => tags.iter().any(|t| f(t)),
+        FieldValue::Bool(b) => f(if b { "true" } else { "false" }),
+        FieldValue::Ip(ip) => StackText::format(format_args!("{ip}")).is_some_and(|t| f(t.as_str())),
+        FieldValue::Json(Value::Array(items)) => items.iter().any(|item| json_element(item, &mut f)),
+        FieldValue::Json(json) => json_element(json, &mut f),
+    }
+}
+
+fn json_element(json: &Value, f: &mut impl FnMut(&str) -> bool) -> bool {
+    match json {
+        Value::String(s) => f(s),
+        Value::Bool(b) => f(if *b { "true" } else { "false" }),
+        Value::Number(n) => StackText::format(format_args!("{n}")).is_some_and(|t| f(t.as_str())),
+        Value::Null | Value::Array(_) | Value::Object(_) => false,
+    }
+}
+
+/// The value as one number: a number, or text that reads as one.
+fn number(value: FieldValue<'_>) -> Option<f64> {
+    match value {
+        FieldValue::Str(s) => s.trim().parse().ok(),
+        FieldValue::Json(Value::String(s)) => s.trim().parse().ok(),
+        FieldValue::Json(Value::Number(n)) => n.as_f64(),
+        _ => None,
+    }
+}
+
+/// Two texts equal ignoring case, neither lower-cased beforehand.
+fn eq_both_fold(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() { a.eq_ignore_ascii_case(b) } else { lower_chars(a).eq(lower_chars(b)) }
 }
 
 impl Test {
@@ -145,7 +274,7 @@ impl Test {
             Test::Prefix(_) | Test::Suffix(_) => 1,
             Test::In(values) => 1 + u32::try_from(values.len() / 8).unwrap_or(u32::MAX / 2),
             Test::Contains(_) | Test::Member(_) => 2,
-            Test::Regex(_) => 4,
+            Test::Regex(_) | Test::Set(..) | Test::FieldEquals(_) | Test::FieldCompare(..) => 4,
         }
     }
 
@@ -177,7 +306,8 @@ impl Test {
             Test::Cidr(nets) => s.trim().parse::<IpAddr>().is_ok_and(|ip| nets.iter().any(|n| n.contains(&ip))),
             Test::IpIn(ips) => s.trim().parse::<IpAddr>().is_ok_and(|ip| ips.contains(&ip)),
             Test::Member(groups) => groups.iter().any(|g| g.contains(s)),
-            Test::Exists(_) => false,
+            // Decided in `Leaf::matches`, which has the other field.
+            Test::Exists(_) | Test::Set(..) | Test::FieldEquals(_) | Test::FieldCompare(..) => false,
         }
     }
 
@@ -314,11 +444,14 @@ impl fmt::Write for StackText {
     }
 }
 
+const SET_OPERATORS: &[&str] = &["not_in", "contains_any", "contains_all", "subset_of", "any_not_in"];
+
 /// Which operators a kind of field accepts.
 fn applies(op: &str, kind: FieldKind) -> bool {
     match kind {
         FieldKind::Bool => op == "equals",
         FieldKind::Group => matches!(op, "equals" | "in"),
+        FieldKind::Ip if SET_OPERATORS.contains(&op) => true,
         FieldKind::Ip => matches!(op, "equals" | "in" | "prefix" | "suffix" | "contains" | "regex" | "cidr" | "exists"),
         FieldKind::Raw => true,
         FieldKind::Text | FieldKind::Word(_) | FieldKind::TextList => op != "cidr",
@@ -336,17 +469,7 @@ pub(crate) fn compile_leaf(d: &mut Decoder<'_>, leaf: &LeafModel, groups: &Group
     let value_path = join(&leaf.path, "value");
     let field = Field::parse(&leaf.field.value);
     if field.is_none() {
-        let given = &leaf.field.value;
-        d.error(
-            leaf.field.line,
-            &field_path,
-            ErrorKind::UnknownFieldPath,
-            format!(
-                "unknown activity field `{given}`{} (expected one of {})",
-                did_you_mean(given, FIELD_NAMES.iter().copied()),
-                FIELD_NAMES.join(", ")
-            ),
-        );
+        d.error(leaf.field.line, &field_path, ErrorKind::UnknownFieldPath, unknown_field(&leaf.field.value));
     }
     let op = leaf.op.value.as_str();
     if !OPERATORS.contains(&op) {
@@ -376,6 +499,36 @@ pub(crate) fn compile_leaf(d: &mut Decoder<'_>, leaf: &LeafModel, groups: &Group
     let default_exists = Node { line: leaf.op.line, value: NodeValue::Bool(true) };
     let value = leaf.value.as_ref().unwrap_or(&default_exists);
     let mut v = ValueChecker { d, path: &value_path, kind, field_name: &leaf.field.value };
+    if let Some(other) = field_reference(value) {
+        if !FIELD_OPERATORS.contains(&op) {
+            return v.invalid(
+                value,
+                ErrorKind::WrongType,
+                format!(
+                    "`{op}` takes a literal value; another field (`{{field: …}}`) is the value of {} only",
+                    FIELD_OPERATORS.join(", ")
+                ),
+            );
+        }
+        let other = v.other_field(other)?;
+        let test = match op {
+            "equals" => Test::FieldEquals(other),
+            "gt" | "gte" | "lt" | "lte" => Test::FieldCompare(cmp_of(op), other),
+            _ => Test::Set(set_op(op), Operand::Field(other)),
+        };
+        return Some(Matcher::Leaf(Leaf { field, test }));
+    }
+    if SET_OPERATORS.contains(&op) {
+        let items = match &value.value {
+            NodeValue::Seq(items) if !items.is_empty() => items.as_slice(),
+            NodeValue::Seq(_) => {
+                return v.invalid(value, ErrorKind::InvalidValue, format!("`{op}` needs at least one value"));
+            }
+            _ => std::slice::from_ref(value),
+        };
+        let values = v.each(items, ValueChecker::element)?;
+        return Some(Matcher::Leaf(Leaf { field, test: Test::Set(set_op(op), Operand::Values(values.into())) }));
+    }
     let test = match op {
         "equals" => match kind {
             FieldKind::Group => Test::Member(Box::new([v.group(value, groups)?])),
@@ -403,12 +556,7 @@ pub(crate) fn compile_leaf(d: &mut Decoder<'_>, leaf: &LeafModel, groups: &Group
             _ => return v.wrong_type(value, "true or false"),
         },
         _ => {
-            let cmp = match op {
-                "gt" => Cmp::Gt,
-                "gte" => Cmp::Gte,
-                "lt" => Cmp::Lt,
-                _ => Cmp::Lte,
-            };
+            let cmp = cmp_of(op);
             match value.value {
                 NodeValue::Int(i) => Test::Compare(cmp, i as f64),
                 NodeValue::Float(f) if f.is_finite() => Test::Compare(cmp, f),
@@ -417,6 +565,51 @@ pub(crate) fn compile_leaf(d: &mut Decoder<'_>, leaf: &LeafModel, groups: &Group
         }
     };
     Some(Matcher::Leaf(Leaf { field, test }))
+}
+
+fn cmp_of(op: &str) -> Cmp {
+    match op {
+        "gt" => Cmp::Gt,
+        "gte" => Cmp::Gte,
+        "lt" => Cmp::Lt,
+        _ => Cmp::Lte,
+    }
+}
+
+fn set_op(op: &str) -> SetOp {
+    match op {
+        "contains_any" => SetOp::ContainsAny,
+        "contains_all" => SetOp::ContainsAll,
+        "subset_of" => SetOp::SubsetOf,
+        "any_not_in" => SetOp::AnyNotIn,
+        _ => SetOp::NotIn,
+    }
+}
+
+/// Compiles a policy's regex; the error names the problem the way an author can fix it.
+pub(crate) fn compile_regex(pattern: &str) -> Result<Regex, String> {
+    Regex::new(pattern).map_err(|e| {
+        // The last line of the regex crate's message names the problem (`error: unclosed group`); look-around
+        // is the one feature authors coming from other engines miss, so say so.
+        let message = e.to_string();
+        let last = message.lines().last().unwrap_or_default().trim();
+        let detail = last.strip_prefix("error:").unwrap_or(last).trim().to_string();
+        let hint = if detail.contains("look-around") {
+            " (look-ahead and look-behind are not supported: match the part you want and exclude the rest with \
+             a `not:` filter)"
+        } else {
+            ""
+        };
+        format!("invalid regex `{pattern}`: {detail}{hint}")
+    })
+}
+
+/// `{field: path}` as a value: the node naming another field, if that is what it is.
+fn field_reference(node: &Node) -> Option<&Node> {
+    match &node.value {
+        NodeValue::Map(entries) if entries.len() == 1 && entries[0].0.name == "field" => Some(&entries[0].1),
+        _ => None,
+    }
 }
 
 /// Checks a leaf's value against what its operator and field need.
@@ -486,6 +679,26 @@ impl ValueChecker<'_, '_> {
         Some(Pattern { text: fold(&text).into(), number, boolean })
     }
 
+    /// An element of a set operator's list: text, a number or a boolean, lower-cased.
+    fn element(&mut self, node: &Node) -> Option<Box<str>> {
+        match &node.value {
+            NodeValue::Str(s) => Some(fold(s).into()),
+            NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => Some(node.to_json().to_string().into()),
+            _ => self.wrong_type(node, "a list of values (text, numbers or booleans)"),
+        }
+    }
+
+    /// The field a `{field: …}` value names.
+    fn other_field(&mut self, node: &Node) -> Option<Field> {
+        let NodeValue::Str(path) = &node.value else {
+            return self.wrong_type(node, "an activity field path");
+        };
+        match Field::parse(path) {
+            Some(Field::ActorGroup) | None => self.invalid(node, ErrorKind::UnknownFieldPath, unknown_field(path)),
+            Some(field) => Some(field),
+        }
+    }
+
     fn text(&mut self, node: &Node) -> Option<String> {
         match &node.value {
             NodeValue::Str(s) => Some(fold(s)),
@@ -498,15 +711,9 @@ impl ValueChecker<'_, '_> {
         let NodeValue::Str(s) = &node.value else {
             return self.wrong_type(node, "a regular expression (text)");
         };
-        match Regex::new(s) {
+        match compile_regex(s) {
             Ok(r) => Some(r),
-            Err(e) => {
-                // The last line of the regex crate's message names the problem (`error: unclosed group`).
-                let message = e.to_string();
-                let last = message.lines().last().unwrap_or_default().trim();
-                let detail = last.strip_prefix("error:").unwrap_or(last).trim().to_string();
-                self.invalid(node, ErrorKind::BadRegex, format!("invalid regex `{s}`: {detail}"))
-            }
+            Err(message) => self.invalid(node, ErrorKind::BadRegex, message),
         }
     }
 

@@ -21,9 +21,14 @@
 //! `action` is required. `repeat: N` stands for N copies of the activity, each `interval` apart. Every
 //! activity of a test is evaluated, oldest first, by a fresh evaluator for tenant `test` holding only this
 //! policy (disabled or not), with the activity's own user key (email, else `<app>:<actor id>`) as the user.
+//!
+//! An item may instead be a raw audit entry, exactly as the app's API returns it: `{slack: {…entry…}}` or
+//! `{zendesk: {…entry…}}`. The real connector normalizes it when the tests run; this crate does not link
+//! the connectors, so the caller hands in an [`EntryNormalizer`] (the CLI's uses them). Raw Zendesk entries
+//! resolve their actor through the test's `zendesk_users` (Users API objects).
 
 use chrono::{DateTime, TimeZone, Utc};
-use saaswarden_core::activity::Activity;
+use saaswarden_core::activity::{Activity, App};
 use saaswarden_core::alert::Alert;
 use serde_json::{Map, Value};
 
@@ -38,13 +43,42 @@ pub const TEST_TENANT: &str = "test";
 /// Most activities one test may expand to.
 const MAX_TEST_ACTIVITIES: usize = 100_000;
 
+/// Turns a raw audit entry into an activity, as the app's connector does when collecting.
+pub trait EntryNormalizer {
+    /// `zendesk_users` is the test's users in the Users API's shape (`{"users": […]}`); the error says
+    /// why the entry was rejected.
+    fn normalize(&self, app: App, entry: &Value, tenant: &str, zendesk_users: &Value) -> Result<Activity, String>;
+}
+
+impl<F> EntryNormalizer for F
+where
+    F: Fn(App, &Value, &str, &Value) -> Result<Activity, String>,
+{
+    fn normalize(&self, app: App, entry: &Value, tenant: &str, zendesk_users: &Value) -> Result<Activity, String> {
+        self(app, entry, tenant, zendesk_users)
+    }
+}
+
 /// A compiled inline test.
 #[derive(Debug)]
 pub(crate) struct InlineTest {
     pub name: String,
     pub line: usize,
-    pub activities: Vec<Activity>,
+    pub inputs: Vec<TestInput>,
+    pub zendesk_users: Value,
     pub expect: Expect,
+}
+
+/// One item of a test's `activities`.
+#[derive(Debug)]
+pub(crate) enum TestInput {
+    Activity(Box<Activity>),
+    /// A raw entry, normalized when the test runs.
+    Entry {
+        app: App,
+        entry: Value,
+        line: usize,
+    },
 }
 
 /// The outcome of one inline test.
@@ -63,28 +97,74 @@ pub struct InlineTestResult {
     pub alerts: Vec<Alert>,
 }
 
-/// Runs every inline test of every policy in the set (disabled policies included), in set order.
+/// Runs every inline test of every policy in the set (disabled policies included), in set order. A test
+/// giving raw entries fails here, saying it needs a normalizer: see [`run_inline_tests_with`].
 pub fn run_inline_tests(set: &PolicySet) -> Vec<InlineTestResult> {
+    run_tests(set, None)
+}
+
+/// Runs every inline test, raw entries normalized by `normalizer` (the real connectors).
+pub fn run_inline_tests_with(set: &PolicySet, normalizer: &dyn EntryNormalizer) -> Vec<InlineTestResult> {
+    run_tests(set, Some(normalizer))
+}
+
+fn run_tests(set: &PolicySet, normalizer: Option<&dyn EntryNormalizer>) -> Vec<InlineTestResult> {
     let mut results = Vec::new();
     for policy in set.policies() {
         for test in &policy.tests {
-            let mut evaluator = Evaluator::for_policy(policy, TEST_TENANT);
-            let mut order: Vec<&Activity> = test.activities.iter().collect();
-            order.sort_by_key(|a| a.occurred_at);
-            let alerts: Vec<Alert> = order.into_iter().flat_map(|a| evaluator.observe(a, &a.user_key())).collect();
-            let failures = compare(&test.expect, &alerts);
-            results.push(InlineTestResult {
+            let result = |passed: bool, message: Option<String>, alerts: Vec<Alert>| InlineTestResult {
                 origin: policy.origin.clone(),
                 line: test.line,
                 policy_id: policy.id.clone(),
                 test: test.name.clone(),
-                passed: failures.is_empty(),
-                message: (!failures.is_empty()).then(|| failures.join("; ")),
+                passed,
+                message,
                 alerts,
-            });
+            };
+            let activities = match activities_of(test, normalizer, &policy.origin) {
+                Ok(activities) => activities,
+                Err(message) => {
+                    results.push(result(false, Some(message), Vec::new()));
+                    continue;
+                }
+            };
+            let mut evaluator = Evaluator::for_policy(policy, TEST_TENANT);
+            let mut order: Vec<&Activity> = activities.iter().collect();
+            order.sort_by_key(|a| a.occurred_at);
+            let alerts: Vec<Alert> = order.into_iter().flat_map(|a| evaluator.observe(a, &a.user_key())).collect();
+            let failures = compare(&test.expect, &alerts);
+            results.push(result(failures.is_empty(), (!failures.is_empty()).then(|| failures.join("; ")), alerts));
         }
     }
     results
+}
+
+/// The test's activities, raw entries normalized; the error names the entry's line and why it failed.
+fn activities_of(
+    test: &InlineTest,
+    normalizer: Option<&dyn EntryNormalizer>,
+    origin: &str,
+) -> Result<Vec<Activity>, String> {
+    let mut activities = Vec::with_capacity(test.inputs.len());
+    for input in &test.inputs {
+        match input {
+            TestInput::Activity(activity) => activities.push(activity.as_ref().clone()),
+            TestInput::Entry { app, entry, line } => {
+                let Some(normalizer) = normalizer else {
+                    return Err(format!(
+                        "{origin}:{line}: a raw {app} entry needs the connectors to normalize it: run the tests \
+                         with `saaswarden policies test`"
+                    ));
+                };
+                let activity = normalizer.normalize(*app, entry, TEST_TENANT, &test.zendesk_users).map_err(|e| {
+                    let id = entry.get("id").map_or_else(|| "without an id".to_string(), |id| format!("id {id}"));
+                    format!("{origin}:{line}: the raw {app} entry ({id}) does not normalize: {e}")
+                })?;
+                activities.push(activity);
+            }
+        }
+    }
+    Ok(activities)
 }
 
 fn compare(expect: &Expect, alerts: &[Alert]) -> Vec<String> {
@@ -114,6 +194,20 @@ fn compare(expect: &Expect, alerts: &[Alert]) -> Vec<String> {
         && first.map(|a| &a.user) != Some(user)
     {
         failures.push(format!("expected the first alert's user {user:?}, got {:?}", first.map(|a| &a.user)));
+    }
+    if let Some(severity) = expect.severity
+        && first.map(|a| a.severity) != Some(severity)
+    {
+        let got = first.map_or_else(|| "no alert".to_string(), |a| a.severity.to_string());
+        failures.push(format!("expected the first alert's severity {severity}, got {got}"));
+    }
+    if let Some(description) = &expect.description
+        && first.map(|a| &a.description) != Some(description)
+    {
+        failures.push(format!(
+            "expected the first alert's description {description:?}, got {:?}",
+            first.map(|a| &a.description)
+        ));
     }
     failures
 }
@@ -171,10 +265,17 @@ const ACTIVITY: &[(&str, Shape)] = &[
 pub(crate) fn build_test(d: &mut Decoder<'_>, test: &TestModel) -> Option<InlineTest> {
     let mut clock = test.start.unwrap_or_else(default_start);
     let interval = chrono::Duration::from_std(test.interval).unwrap_or(chrono::Duration::minutes(1));
-    let mut activities = Vec::new();
     let mut ok = true;
+    let mut inputs = Vec::new();
     for (i, node) in test.activities.iter().enumerate() {
         let path = format!("{}[{i}]", join(&test.path, "activities"));
+        if let Some(raw) = raw_entry(d, node, &path) {
+            match raw {
+                Some(input) => inputs.push(input),
+                None => ok = false,
+            }
+            continue;
+        }
         let Some(mut object) = shaped(d, node, &path, ACTIVITY) else {
             ok = false;
             continue;
@@ -203,7 +304,7 @@ pub(crate) fn build_test(d: &mut Decoder<'_>, test: &TestModel) -> Option<Inline
                 }
             }
         }
-        if activities.len() + repeat > MAX_TEST_ACTIVITIES {
+        if inputs.len() + repeat > MAX_TEST_ACTIVITIES {
             d.error(
                 node.line,
                 &path,
@@ -214,10 +315,10 @@ pub(crate) fn build_test(d: &mut Decoder<'_>, test: &TestModel) -> Option<Inline
         }
         for _ in 0..repeat {
             let mut copy = object.clone();
-            fill_defaults(&mut copy, activities.len() + 1, clock);
+            fill_defaults(&mut copy, inputs.len() + 1, clock);
             clock += interval;
             match serde_json::from_value::<Activity>(Value::Object(copy)) {
-                Ok(activity) => activities.push(activity),
+                Ok(activity) => inputs.push(TestInput::Activity(Box::new(activity))),
                 Err(e) => {
                     d.error(node.line, &path, ErrorKind::InvalidValue, format!("not a valid activity: {e}"));
                     ok = false;
@@ -226,7 +327,44 @@ pub(crate) fn build_test(d: &mut Decoder<'_>, test: &TestModel) -> Option<Inline
             }
         }
     }
-    ok.then(|| InlineTest { name: test.name.clone(), line: test.line, activities, expect: test.expect.clone() })
+    ok.then(|| InlineTest {
+        name: test.name.clone(),
+        line: test.line,
+        inputs,
+        zendesk_users: test.zendesk_users.clone(),
+        expect: test.expect.clone(),
+    })
+}
+
+/// `{slack: {…}}` or `{zendesk: {…}}`: `None` when the item is an activity, `Some(None)` when it is a
+/// raw entry with a problem (reported).
+fn raw_entry(d: &mut Decoder<'_>, node: &Node, path: &str) -> Option<Option<TestInput>> {
+    let NodeValue::Map(entries) = &node.value else { return None };
+    let (key, _) = entries.iter().find(|(k, _)| matches!(k.name.as_str(), "slack" | "zendesk"))?;
+    let app = if key.name == "slack" { App::Slack } else { App::Zendesk };
+    if let Some((other, _)) = entries.iter().find(|(k, _)| k.name != key.name) {
+        d.error(
+            other.line,
+            &join(path, &other.name),
+            ErrorKind::UnknownField,
+            format!(
+                "`{}` next to `{}`: a raw entry stands alone (its own fields give the time, actor and the rest)",
+                other.name, key.name
+            ),
+        );
+        return Some(None);
+    }
+    let (_, entry) = &entries[0];
+    if !matches!(entry.value, NodeValue::Map(_)) {
+        d.error(
+            entry.line,
+            &join(path, &key.name),
+            ErrorKind::WrongType,
+            format!("expected a raw {app} audit entry (a mapping, as the API returns it), got {}", entry.type_name()),
+        );
+        return Some(None);
+    }
+    Some(Some(TestInput::Entry { app, entry: entry.to_json(), line: entry.line }))
 }
 
 fn fill_defaults(object: &mut Map<String, Value>, n: usize, at: DateTime<Utc>) {

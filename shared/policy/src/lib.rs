@@ -5,9 +5,11 @@
 //! - [`PolicySet::load`] / [`PolicySet::from_sources`] parse, validate and compile a set of policy files.
 //! - [`CompiledPolicy::matches`] is the filter alone, allocation-free.
 //! - [`Evaluator`] turns activities (in time order) into [`saaswarden_core::Alert`]s with single or repeated
-//!   (N within T, per user / app / IP / tenant) matching, alert dedup and a daily alert limit; its
-//!   [`EvaluatorState`] is plain data to persist between batches.
-//! - [`run_inline_tests`] runs every policy's inline tests.
+//!   (N within T, per user / app / IP / tenant / any activity field) matching, alert dedup and a daily
+//!   alert limit; its [`EvaluatorState`] is plain data to persist between batches. An alert's severity is
+//!   the first of the policy's severity rules matching the alerting activity, else its default.
+//! - [`run_inline_tests`] runs every policy's inline tests; [`run_inline_tests_with`] also normalizes the
+//!   raw Slack and Zendesk entries tests may give, through an [`EntryNormalizer`] the caller provides.
 //!
 //! The language is described with examples in the starter pack's `policies/README.md`. Decisions worth
 //! knowing: text operators ignore case (regex does not), a group member is an email or an `@domain`
@@ -16,7 +18,9 @@
 //!
 //! This crate is pure: it reads policy files in [`PolicySet::load`] and nothing else, no clock (time comes
 //! from activities), no storage, no network, no AWS. It depends on `saaswarden-core` only; the connectors,
-//! stores, CLI and Lambda functions depend on it, never the other way.
+//! stores, CLI and Lambda functions depend on it, never the other way. That is why raw audit entries in inline
+//! tests are normalized through an [`EntryNormalizer`] handed in by the caller (the CLI links the
+//! connectors), not by calling the connectors from here.
 
 mod compile;
 mod error;
@@ -33,7 +37,7 @@ mod template;
 pub use compile::{BUILTIN_POLICY_IDS, CompiledPolicy, PolicySet, validate};
 pub use error::{ErrorKind, PolicyError};
 pub use groups::{GroupError, Groups};
-pub use inline_tests::{InlineTestResult, TEST_TENANT, run_inline_tests};
+pub use inline_tests::{EntryNormalizer, InlineTestResult, TEST_TENANT, run_inline_tests, run_inline_tests_with};
 pub use model::{DEFAULT_DAILY_LIMIT, GovernanceAction, GovernanceKind, GovernanceMode, MAX_COUNT, MatchMode, Per};
 pub use repeat::{Evaluator, EvaluatorState};
 

@@ -5,12 +5,13 @@
 //! id: slack_admin_role_granted          # [a-z0-9_]+, unique, not a built-in detection's id
 //! name: Slack admin or owner role granted
 //! description: …                        # optional; a template like the title
-//! severity: high                        # informational | low | medium | high
+//! severity: high                        # informational | low | medium | high | critical, or
+//!                                       # { default: medium, rules: [ { when: {filter}, severity: high } ] }
 //! enabled: true                         # optional, default true
 //! apps: [slack]                         # optional; empty = every app
 //! filter: { all: [ {field, op, value}, { not: {…} }, { any: […] } ] }
-//! match: { mode: repeated, count: 20, within: 10m, per: [user] }   # optional; default single, per user
-//! alert: { title: "…{{actor.email}}…", dedup: 1h, daily_limit: 50 }
+//! match: { mode: repeated, count: 20, within: 10m, per: [user, target.id] }   # optional; default single, per user
+//! alert: { title: "…{{actor.email}}…", dedup: 1h, daily_limit: 50, captures: […], maps: {…}, conditions: {…} }
 //! governance: [ { action: notify-user, mode: automatic } ]
 //! tests: [ { name, activities: […], expect: { alerts: 1 } } ]
 //! ```
@@ -27,11 +28,16 @@ use crate::parse::Node;
 pub(crate) const POLICY_KEYS: &[&str] =
     &["id", "name", "description", "severity", "enabled", "apps", "filter", "match", "alert", "governance", "tests"];
 pub(crate) const MATCH_KEYS: &[&str] = &["mode", "count", "within", "per"];
-pub(crate) const ALERT_KEYS: &[&str] = &["title", "dedup", "daily_limit"];
+pub(crate) const ALERT_KEYS: &[&str] = &["title", "dedup", "daily_limit", "captures", "maps", "conditions"];
+pub(crate) const SEVERITY_KEYS: &[&str] = &["default", "rules"];
+pub(crate) const SEVERITY_RULE_KEYS: &[&str] = &["when", "severity"];
+pub(crate) const CAPTURE_KEYS: &[&str] = &["field", "regex"];
+/// The severity words, lowest first.
+pub(crate) const SEVERITY_NAMES: &[&str] = &["informational", "low", "medium", "high", "critical"];
 pub(crate) const GOVERNANCE_KEYS: &[&str] = &["action", "mode"];
 pub(crate) const LEAF_KEYS: &[&str] = &["field", "op", "value"];
-pub(crate) const TEST_KEYS: &[&str] = &["name", "activities", "expect", "start", "interval"];
-pub(crate) const EXPECT_KEYS: &[&str] = &["alerts", "activity_ids", "title", "user"];
+pub(crate) const TEST_KEYS: &[&str] = &["name", "activities", "expect", "start", "interval", "zendesk_users"];
+pub(crate) const EXPECT_KEYS: &[&str] = &["alerts", "activity_ids", "title", "user", "severity", "description"];
 
 /// Alerts per policy per UTC day when a policy sets no `daily_limit`: enough for any real incident, few
 /// enough that a policy matching everything cannot flood the alert queue.
@@ -45,7 +51,7 @@ pub(crate) struct PolicyModel {
     pub id_line: usize,
     pub name: String,
     pub description: Spanned<String>,
-    pub severity: Severity,
+    pub severity: SeverityModel,
     pub enabled: bool,
     pub apps: Vec<App>,
     pub filter: Option<FilterModel>,
@@ -79,10 +85,20 @@ pub(crate) struct LeafModel {
     pub value: Option<Node>,
 }
 
+/// `severity: high`, or a default with rules: the first rule whose filter matches the alerting activity
+/// gives the severity.
+#[derive(Debug)]
+pub(crate) struct SeverityModel {
+    pub default: Severity,
+    pub rules: Vec<(FilterModel, Severity)>,
+}
+
 #[derive(Debug)]
 pub(crate) struct MatchModel {
     pub mode: MatchMode,
     pub per: Vec<Per>,
+    /// `per` entries naming an activity field (`target.id`, `raw.details.user_id`), in the order written.
+    pub per_fields: Vec<Spanned<String>>,
 }
 
 #[derive(Debug)]
@@ -90,6 +106,21 @@ pub(crate) struct AlertModel {
     pub title: Spanned<String>,
     pub dedup: Duration,
     pub daily_limit: u32,
+    pub captures: Vec<CaptureModel>,
+    pub maps: Vec<MapModel>,
+    /// Name → filter, for `{{#if name}}` in templates.
+    pub conditions: Vec<(Spanned<String>, FilterModel)>,
+}
+
+/// A value map: name → (value → words), in file order.
+pub(crate) type MapModel = (Spanned<String>, Vec<(String, String)>);
+
+/// `{field, regex}`: the regex's named groups, matched on the field's value, become template values.
+#[derive(Debug)]
+pub(crate) struct CaptureModel {
+    pub path: String,
+    pub field: Spanned<String>,
+    pub regex: Spanned<String>,
 }
 
 #[derive(Debug)]
@@ -100,6 +131,8 @@ pub(crate) struct TestModel {
     pub activities: Vec<Node>,
     pub start: Option<DateTime<Utc>>,
     pub interval: Duration,
+    /// Users API `users` for the test's raw Zendesk entries, as JSON (`{"users": […]}`).
+    pub zendesk_users: serde_json::Value,
     pub expect: Expect,
 }
 
@@ -114,6 +147,10 @@ pub(crate) struct Expect {
     pub title: Option<String>,
     /// The first alert's user, when given.
     pub user: Option<String>,
+    /// The first alert's severity, when given.
+    pub severity: Option<Severity>,
+    /// The first alert's description, when given.
+    pub description: Option<String>,
 }
 
 /// Single activity, or N matching activities within T.

@@ -16,10 +16,12 @@ use saaswarden_core::{App, Severity};
 use saphyr::{LoadableYamlNode, MarkedYaml, Scalar, YamlData};
 
 use crate::error::{ErrorKind, PolicyError, did_you_mean};
+use crate::fields::{FIELD_NAMES, Field};
 use crate::model::{
-    ALERT_KEYS, AlertModel, DEFAULT_DAILY_LIMIT, EXPECT_KEYS, Expect, FilterModel, GOVERNANCE_KEYS, GovernanceAction,
-    GovernanceKind, GovernanceMode, LEAF_KEYS, LeafModel, MATCH_KEYS, MAX_COUNT, MatchMode, MatchModel, POLICY_KEYS,
-    Per, PolicyModel, Spanned, TEST_KEYS, TestModel,
+    ALERT_KEYS, AlertModel, CAPTURE_KEYS, CaptureModel, DEFAULT_DAILY_LIMIT, EXPECT_KEYS, Expect, FilterModel,
+    GOVERNANCE_KEYS, GovernanceAction, GovernanceKind, GovernanceMode, LEAF_KEYS, LeafModel, MATCH_KEYS, MAX_COUNT,
+    MapModel, MatchMode, MatchModel, POLICY_KEYS, Per, PolicyModel, SEVERITY_KEYS, SEVERITY_NAMES, SEVERITY_RULE_KEYS,
+    SeverityModel, Spanned, TEST_KEYS, TestModel,
 };
 
 /// A YAML value with its 1-based line: the only YAML type the rest of the crate sees.
@@ -302,7 +304,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// One of a fixed set of words.
-    fn word<T>(&mut self, node: &Node, path: &str, names: &[&str], parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+    pub fn word<T>(&mut self, node: &Node, path: &str, names: &[&str], parse: impl Fn(&str) -> Option<T>) -> Option<T> {
         let text = self.string(node, path)?;
         let parsed = parse(&text);
         if parsed.is_none() {
@@ -351,26 +353,20 @@ pub(crate) fn decode_policy(d: &mut Decoder<'_>, root: &Node) -> Option<PolicyMo
         Some(n) => Spanned { value: d.string(n, "description").unwrap_or_default(), line: n.line },
         None => Spanned { value: String::new(), line: fields.line },
     };
-    let severity = d
-        .required(&fields, "severity", "")
-        .and_then(|n| {
-            d.word(n, "severity", &["informational", "low", "medium", "high"], |s| Severity::from_str(s).ok())
-        })
-        .unwrap_or(Severity::Medium);
+    let severity = match d.required(&fields, "severity", "") {
+        Some(n) => decode_severity(d, n),
+        None => SeverityModel { default: Severity::Medium, rules: Vec::new() },
+    };
     let enabled = fields.get("enabled").and_then(|n| d.boolean(n, "enabled")).unwrap_or(true);
     let apps = fields.get("apps").map(|n| decode_apps(d, n)).unwrap_or_default();
     let filter = d.required(&fields, "filter", "").and_then(|n| decode_filter(d, n, "filter"));
     let matching = match fields.get("match") {
         Some(n) => decode_match(d, n),
-        None => MatchModel { mode: MatchMode::Single, per: vec![Per::User] },
+        None => MatchModel { mode: MatchMode::Single, per: vec![Per::User], per_fields: Vec::new() },
     };
     let alert = match d.required(&fields, "alert", "") {
         Some(n) => decode_alert(d, n),
-        None => AlertModel {
-            title: Spanned { value: String::new(), line: fields.line },
-            dedup: Duration::ZERO,
-            daily_limit: DEFAULT_DAILY_LIMIT,
-        },
+        None => AlertModel::empty(fields.line),
     };
     let governance = fields.get("governance").map(|n| decode_governance(d, n)).unwrap_or_default();
     let tests = fields.get("tests").map(|n| decode_tests(d, n)).unwrap_or_default();
@@ -389,6 +385,47 @@ pub(crate) fn decode_policy(d: &mut Decoder<'_>, root: &Node) -> Option<PolicyMo
         governance,
         tests,
     })
+}
+
+fn severity_word(d: &mut Decoder<'_>, node: &Node, path: &str) -> Option<Severity> {
+    d.word(node, path, SEVERITY_NAMES, |s| Severity::from_str(s).ok())
+}
+
+/// `severity: high`, or `{default: medium, rules: [{when: {filter}, severity: high}, …]}`.
+fn decode_severity(d: &mut Decoder<'_>, node: &Node) -> SeverityModel {
+    let mut model = SeverityModel { default: Severity::Medium, rules: Vec::new() };
+    if !matches!(node.value, NodeValue::Map(_)) {
+        if let NodeValue::Str(_) = node.value {
+            model.default = severity_word(d, node, "severity").unwrap_or(Severity::Medium);
+        } else {
+            d.wrong_type(node, "severity", "a severity (informational … critical) or {default, rules}");
+        }
+        return model;
+    }
+    let Some(fields) = d.fields(node, "severity", SEVERITY_KEYS) else { return model };
+    if let Some(n) = d.required(&fields, "default", "severity") {
+        model.default = severity_word(d, n, "severity.default").unwrap_or(Severity::Medium);
+    }
+    let Some(rules_node) = d.required(&fields, "rules", "severity") else { return model };
+    let Some(items) = d.list(rules_node, "severity.rules") else { return model };
+    if items.is_empty() {
+        d.error(
+            rules_node.line,
+            "severity.rules",
+            ErrorKind::InvalidValue,
+            "needs at least one rule (or write `severity: <level>`)",
+        );
+    }
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("severity.rules[{i}]");
+        let Some(rule) = d.fields(item, &path, SEVERITY_RULE_KEYS) else { continue };
+        let when = d.required(&rule, "when", &path).and_then(|n| decode_filter(d, n, &join(&path, "when")));
+        let level = d.required(&rule, "severity", &path).and_then(|n| severity_word(d, n, &join(&path, "severity")));
+        if let (Some(when), Some(level)) = (when, level) {
+            model.rules.push((when, level));
+        }
+    }
+    model
 }
 
 fn valid_id(id: &str) -> bool {
@@ -495,7 +532,7 @@ fn decode_leaf(d: &mut Decoder<'_>, node: &Node, path: &str) -> Option<FilterMod
 }
 
 fn decode_match(d: &mut Decoder<'_>, node: &Node) -> MatchModel {
-    let mut model = MatchModel { mode: MatchMode::Single, per: vec![Per::User] };
+    let mut model = MatchModel { mode: MatchMode::Single, per: vec![Per::User], per_fields: Vec::new() };
     let Some(fields) = d.fields(node, "match", MATCH_KEYS) else { return model };
     let repeated = fields
         .get("mode")
@@ -509,18 +546,47 @@ fn decode_match(d: &mut Decoder<'_>, node: &Node) -> MatchModel {
         && let Some(items) = d.list(per_node, "match.per")
     {
         let mut per = Vec::new();
+        let mut per_fields: Vec<Spanned<String>> = Vec::new();
         for (i, item) in items.iter().enumerate() {
-            if let Some(p) = d.word(item, &format!("match.per[{i}]"), Per::NAMES, Per::parse)
-                && !per.contains(&p)
-            {
-                per.push(p);
+            let path = format!("match.per[{i}]");
+            let Some(name) = d.string(item, &path) else { continue };
+            if let Some(p) = Per::parse(&name) {
+                if !per.contains(&p) {
+                    per.push(p);
+                }
+            } else if name != "actor.group" && Field::parse(&name).is_some() {
+                if !per_fields.iter().any(|f| f.value == name) {
+                    per_fields.push(Spanned { value: name, line: item.line });
+                }
+            } else {
+                let known = Per::NAMES.iter().chain(FIELD_NAMES).copied().filter(|n| *n != "actor.group");
+                d.error(
+                    item.line,
+                    &path,
+                    ErrorKind::UnknownFieldPath,
+                    format!(
+                        "`{name}` is neither user, app, ip, tenant nor an activity field{} (count per any field of \
+                         the filter's list except actor.group, e.g. target.id or raw.details.user_id)",
+                        did_you_mean(&name, known)
+                    ),
+                );
             }
         }
         if items.is_empty() {
-            d.error(per_node.line, "match.per", ErrorKind::InvalidValue, "name at least one of user, app, ip, tenant");
+            d.error(
+                per_node.line,
+                "match.per",
+                ErrorKind::InvalidValue,
+                "name at least one of user, app, ip, tenant or an activity field",
+            );
         }
         per.sort();
+        // Only fields: the count is kept per field value across the tenant, as `per: [tenant, …]` would.
+        if per.is_empty() && !per_fields.is_empty() {
+            per.push(Per::Tenant);
+        }
         model.per = per;
+        model.per_fields = per_fields;
     }
     if repeated {
         let count = d
@@ -550,12 +616,106 @@ fn decode_match(d: &mut Decoder<'_>, node: &Node) -> MatchModel {
     model
 }
 
-fn decode_alert(d: &mut Decoder<'_>, node: &Node) -> AlertModel {
-    let mut model = AlertModel {
-        title: Spanned { value: String::new(), line: node.line },
-        dedup: Duration::ZERO,
-        daily_limit: DEFAULT_DAILY_LIMIT,
+impl AlertModel {
+    fn empty(line: usize) -> AlertModel {
+        AlertModel {
+            title: Spanned { value: String::new(), line },
+            dedup: Duration::ZERO,
+            daily_limit: DEFAULT_DAILY_LIMIT,
+            captures: Vec::new(),
+            maps: Vec::new(),
+            conditions: Vec::new(),
+        }
+    }
+}
+
+/// A name templates refer to: a word of letters, digits and `_`, starting with a letter.
+pub(crate) fn valid_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn name_key(d: &mut Decoder<'_>, key: &Key, path: &str) -> bool {
+    let ok = valid_name(&key.name);
+    if !ok {
+        d.error(
+            key.line,
+            &join(path, &key.name),
+            ErrorKind::InvalidValue,
+            format!("`{}` is not a name: use letters, digits and `_`, starting with a letter", key.name),
+        );
+    }
+    ok
+}
+
+fn decode_captures(d: &mut Decoder<'_>, node: &Node) -> Vec<CaptureModel> {
+    let Some(items) = d.list(node, "alert.captures") else { return Vec::new() };
+    let mut captures = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let path = format!("alert.captures[{i}]");
+        let Some(fields) = d.fields(item, &path, CAPTURE_KEYS) else { continue };
+        let field = d
+            .required(&fields, "field", &path)
+            .and_then(|n| Some(Spanned { value: d.string(n, &join(&path, "field"))?, line: n.line }));
+        let regex = d
+            .required(&fields, "regex", &path)
+            .and_then(|n| Some(Spanned { value: d.string(n, &join(&path, "regex"))?, line: n.line }));
+        if let (Some(field), Some(regex)) = (field, regex) {
+            captures.push(CaptureModel { path, field, regex });
+        }
+    }
+    captures
+}
+
+fn decode_maps(d: &mut Decoder<'_>, node: &Node) -> Vec<MapModel> {
+    let NodeValue::Map(entries) = &node.value else {
+        d.wrong_type(node, "alert.maps", "a mapping of map names to {value: words}");
+        return Vec::new();
     };
+    let mut maps = Vec::new();
+    for (key, value) in entries {
+        let path = join("alert.maps", &key.name);
+        if !name_key(d, key, "alert.maps") {
+            continue;
+        }
+        let NodeValue::Map(pairs) = &value.value else {
+            d.wrong_type(value, &path, "a mapping of values to the words to print");
+            continue;
+        };
+        let mut words = Vec::with_capacity(pairs.len());
+        for (from, to) in pairs {
+            match &to.value {
+                NodeValue::Str(text) => words.push((from.name.clone(), text.clone())),
+                NodeValue::Int(_) | NodeValue::Float(_) | NodeValue::Bool(_) => {
+                    words.push((from.name.clone(), to.to_json().to_string()));
+                }
+                _ => d.wrong_type(to, &join(&path, &from.name), "text"),
+            }
+        }
+        maps.push((Spanned { value: key.name.clone(), line: key.line }, words));
+    }
+    maps
+}
+
+fn decode_conditions(d: &mut Decoder<'_>, node: &Node) -> Vec<(Spanned<String>, FilterModel)> {
+    let NodeValue::Map(entries) = &node.value else {
+        d.wrong_type(node, "alert.conditions", "a mapping of condition names to filters");
+        return Vec::new();
+    };
+    let mut conditions = Vec::new();
+    for (key, value) in entries {
+        if !name_key(d, key, "alert.conditions") {
+            continue;
+        }
+        if let Some(filter) = decode_filter(d, value, &join("alert.conditions", &key.name)) {
+            conditions.push((Spanned { value: key.name.clone(), line: key.line }, filter));
+        }
+    }
+    conditions
+}
+
+fn decode_alert(d: &mut Decoder<'_>, node: &Node) -> AlertModel {
+    let mut model = AlertModel::empty(node.line);
     let Some(fields) = d.fields(node, "alert", ALERT_KEYS) else { return model };
     if let Some(n) = d.required(&fields, "title", "alert") {
         model.title = Spanned { value: d.string(n, "alert.title").unwrap_or_default(), line: n.line };
@@ -565,6 +725,15 @@ fn decode_alert(d: &mut Decoder<'_>, node: &Node) -> AlertModel {
     }
     if let Some(n) = fields.get("daily_limit") {
         model.daily_limit = d.count(n, "alert.daily_limit", 1, 1_000_000).unwrap_or(DEFAULT_DAILY_LIMIT);
+    }
+    if let Some(n) = fields.get("captures") {
+        model.captures = decode_captures(d, n);
+    }
+    if let Some(n) = fields.get("maps") {
+        model.maps = decode_maps(d, n);
+    }
+    if let Some(n) = fields.get("conditions") {
+        model.conditions = decode_conditions(d, n);
     }
     model
 }
@@ -626,7 +795,27 @@ fn decode_tests(d: &mut Decoder<'_>, node: &Node) -> Vec<TestModel> {
             .required(&fields, "expect", &path)
             .map(|n| decode_expect(d, n, &join(&path, "expect")))
             .unwrap_or_default();
-        tests.push(TestModel { path, line: item.line, name, activities, start, interval, expect });
+        let zendesk_users = match fields.get("zendesk_users") {
+            Some(n) => {
+                let users = d.list(n, &join(&path, "zendesk_users")).map(|items| {
+                    items
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, item)| {
+                            let ok = matches!(item.value, NodeValue::Map(_));
+                            if !ok {
+                                d.wrong_type(item, &format!("{path}.zendesk_users[{j}]"), "a Zendesk user (a mapping)");
+                            }
+                            ok
+                        })
+                        .map(|(_, item)| item.to_json())
+                        .collect::<Vec<_>>()
+                });
+                serde_json::json!({ "users": users.unwrap_or_default() })
+            }
+            None => serde_json::json!({ "users": [] }),
+        };
+        tests.push(TestModel { path, line: item.line, name, activities, start, interval, zendesk_users, expect });
     }
     tests
 }
@@ -646,6 +835,8 @@ fn decode_expect(d: &mut Decoder<'_>, node: &Node, path: &str) -> Expect {
     }
     expect.title = fields.get("title").and_then(|n| d.string(n, &join(path, "title")));
     expect.user = fields.get("user").and_then(|n| d.string(n, &join(path, "user")));
+    expect.severity = fields.get("severity").and_then(|n| severity_word(d, n, &join(path, "severity")));
+    expect.description = fields.get("description").and_then(|n| d.string(n, &join(path, "description")));
     expect
 }
 

@@ -294,7 +294,7 @@ fn build_alert(
         "policy_origin": policy.origin,
         "mode": match policy.mode { MatchMode::Single => "single", MatchMode::Repeated { .. } => "repeated" },
         "matches": hits.len(),
-        "per": policy.per.iter().map(|p| p.as_str()).collect::<Vec<_>>(),
+        "per": policy.per.iter().map(|p| p.as_str()).chain(policy.per_fields()).collect::<Vec<_>>(),
         "key": key_parts,
         "counting_key": key,
         "action": activity.action,
@@ -308,6 +308,11 @@ fn build_alert(
         && let Some(facts) = evidence.as_object_mut()
     {
         facts.insert("ip".into(), json!(ip.to_string()));
+    }
+    let rule = policy.severity_rule(activity);
+    if let (Some((index, _)), Some(facts)) = (rule, evidence.as_object_mut()) {
+        // Which rule set the severity, so an analyst can see why this alert is rated above the default.
+        facts.insert("severity_rule".into(), json!(index));
     }
     let description = policy.render_description(activity, user);
     let description = if description.is_empty() {
@@ -327,7 +332,7 @@ fn build_alert(
         policy_id: policy.id.clone(),
         title: policy.render_title(activity, user),
         description,
-        severity: policy.severity,
+        severity: rule.map_or(policy.severity, |(_, severity)| severity),
         status: AlertStatus::Open,
         user: user.to_string(),
         apps,

@@ -5,19 +5,44 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use saaswarden_connectors::{ZendeskUsers, slack, zendesk};
-use saaswarden_core::Activity;
-use saaswarden_policy::{Evaluator, Groups, PolicySet, run_inline_tests};
+use saaswarden_core::{Activity, App};
+use saaswarden_policy::{Evaluator, Groups, InlineTestResult, PolicySet, run_inline_tests, run_inline_tests_with};
 use serde_json::Value;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn starter_pack() -> PolicySet {
-    match PolicySet::load(&[repo_root().join("policies")], &Groups::new()) {
+fn load(path: PathBuf) -> PolicySet {
+    match PolicySet::load(&[path], &Groups::new()) {
         Ok(set) => set,
         Err(errors) => panic!("{}", errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n")),
     }
+}
+
+fn starter_pack() -> PolicySet {
+    load(repo_root().join("policies"))
+}
+
+/// Raw entries in inline tests go through the connectors, as `saaswarden policies test` does.
+fn connectors(app: App, entry: &Value, tenant: &str, users: &Value) -> Result<Activity, String> {
+    match app {
+        App::Slack => slack::normalize(entry, tenant).map_err(|e| e.to_string()),
+        App::Zendesk => {
+            let users = ZendeskUsers::from_json(users).map_err(|e| e.to_string())?;
+            zendesk::normalize(entry, tenant, &users).map_err(|e| e.to_string())
+        }
+    }
+}
+
+fn failures(results: &[InlineTestResult]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|r| !r.passed)
+        .map(|r| {
+            format!("{}:{}: {} / {}: {}", r.origin, r.line, r.policy_id, r.test, r.message.as_deref().unwrap_or(""))
+        })
+        .collect()
 }
 
 fn fixture(path: &str) -> Value {
@@ -37,22 +62,37 @@ fn starter_pack_has_at_least_25_policies_in_both_apps() {
 #[test]
 fn every_inline_test_of_the_starter_pack_passes() {
     let set = starter_pack();
-    let results = run_inline_tests(&set);
-    let failures: Vec<String> = results
-        .iter()
-        .filter(|r| !r.passed)
-        .map(|r| {
-            format!("{}:{}: {} / {}: {}", r.origin, r.line, r.policy_id, r.test, r.message.as_deref().unwrap_or(""))
-        })
-        .collect();
+    let results = run_inline_tests_with(&set, &connectors);
+    let failures = failures(&results);
     assert!(failures.is_empty(), "{}", failures.join("\n"));
     assert!(results.len() >= 2 * set.len());
 }
 
 #[test]
+fn the_first_version_starter_pack_still_loads_and_passes_unchanged() {
+    // A copy of the pack as written for the first version of the language (tests/fixtures/README.md).
+    let set = load(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/starter-pack-v1"));
+    assert_eq!(set.len(), 39);
+    let results = run_inline_tests(&set);
+    let failures = failures(&results);
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    assert_eq!(results.len(), 93, "every inline test of the first version ran");
+}
+
+#[test]
+fn starter_pack_tests_give_raw_api_entries_for_both_apps() {
+    let set = starter_pack();
+    let results = run_inline_tests_with(&set, &connectors);
+    for prefix in ["slack:", "zendesk:"] {
+        let raw = results.iter().filter(|r| r.passed).flat_map(|r| &r.alerts).flat_map(|a| &a.activity_ids);
+        assert!(raw.clone().any(|id| id.starts_with(prefix)), "no passing test alerts on a raw {prefix} entry");
+    }
+}
+
+#[test]
 fn every_starter_policy_has_a_test_that_fires_and_one_that_does_not() {
     let set = starter_pack();
-    let results = run_inline_tests(&set);
+    let results = run_inline_tests_with(&set, &connectors);
     for policy in set.policies() {
         let own: Vec<_> = results.iter().filter(|r| r.policy_id == policy.id()).collect();
         assert!(own.iter().any(|r| r.passed && !r.alerts.is_empty()), "{}: no test that fires", policy.id());
