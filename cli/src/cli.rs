@@ -208,6 +208,7 @@ pub struct AlertListArgs {
     /// Only alerts about this user (email).
     #[arg(long)]
     pub user: Option<String>,
+    /// At most this many alerts, newest first; stderr says when more match.
     #[arg(long, default_value_t = 200)]
     pub limit: usize,
     #[arg(long)]

@@ -266,14 +266,63 @@ fn directory_import_feeds_the_terminated_user_detection() {
     assert_eq!(terminated[0]["evidence"]["status"], "disabled");
 }
 
+#[test]
+fn a_run_warns_when_the_directory_holds_records_only_under_another_tenant() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("d.db").display().to_string();
+    let csv = dir.path().join("leavers.csv");
+    std::fs::write(&csv, "email,status,since\ndave.okafor@acme.example,disabled,2026-10-13\n").expect("write csv");
+    let imported = saaswarden(&["directory", "import", &csv.display().to_string(), "--db", &db]);
+    assert_eq!(imported.status.code(), Some(0), "{}", text(&imported.stderr));
+    assert!(text(&imported.stderr).contains("filed under tenant `default`"), "{}", text(&imported.stderr));
+
+    let config = eager_config(dir.path()).display().to_string();
+    let log = fixture("slack/page1.json").display().to_string();
+    let out = saaswarden(&["run", "--db", &db, "--config", &config, "--slack-logs", &log]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(
+            "warning: the directory holds terminated identities only under tenant `default` (1), none under `acme`"
+        ),
+        "{stderr}"
+    );
+    assert!(alerts_json(&db).iter().all(|a| a["policy_id"] != "terminated_user"), "the records were not seen");
+
+    // Filed under the run's tenant, they are seen and nothing is said.
+    let imported = saaswarden(&["directory", "import", &csv.display().to_string(), "--db", &db, "--config", &config]);
+    assert!(!text(&imported.stderr).contains("note:"), "{}", text(&imported.stderr));
+    let out = saaswarden(&["run", "--db", &db, "--config", &config, "--slack-logs", &log]);
+    assert!(!text(&out.stderr).contains("warning:"), "{}", text(&out.stderr));
+}
+
+#[test]
+fn alerts_list_says_on_stderr_when_more_alerts_match_than_the_limit() {
+    // The smallest simulated tenant raises a few dozen alerts.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db").display().to_string();
+    let demo = saaswarden(&["demo", "--users", "40", "--days", "24", "--db", &db]);
+    assert_eq!(demo.status.code(), Some(0), "{}", text(&demo.stderr));
+    let total = alerts_json(&db).len();
+    assert!(total > 2, "the demo raises several alerts: {total}");
+    let cut = saaswarden(&["alerts", "list", "--limit", "2", "--db", &db]);
+    assert_eq!(cut.status.code(), Some(0));
+    assert_eq!(text(&cut.stdout).lines().count(), 3, "a header and two alerts: {}", text(&cut.stdout));
+    assert!(text(&cut.stderr).contains("showing the first 2 alerts; more match"), "{}", text(&cut.stderr));
+    let all = saaswarden(&["alerts", "list", "--json", "--limit", &total.to_string(), "--db", &db]);
+    assert_eq!(serde_json::from_slice::<Value>(&all.stdout).expect("JSON").as_array().map(Vec::len), Some(total));
+    assert_eq!(text(&all.stderr), "", "exactly the limit: nothing was left out");
+}
+
 /// A configuration that names the repository's MaxMind test databases, a threat list and a corporate range.
 fn enrichment_config(dir: &Path, city_db: &str) -> PathBuf {
     let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/maxmind-test");
     std::fs::write(dir.join("threats.txt"), "# demo feed\n175.16.199.0/24\n").expect("write list");
+    std::fs::write(dir.join("egress.txt"), "# office egress\n216.160.83.56/30\n").expect("write ranges");
     let text = format!(
         "tenant = \"acme\"\n[enrichment]\ncity_db = \"{city_db}\"\nanonymous_db = \"{}\"\n\
          [[enrichment.lists]]\npath = \"threats.txt\"\ntag = \"suspicious\"\n\
-         [[enrichment.ranges]]\ntag = \"corporate\"\ncidrs = [\"216.160.83.56/29\"]\n",
+         [[enrichment.ranges]]\ntag = \"corporate\"\ncidrs = [\"216.160.83.60/30\"]\npath = \"egress.txt\"\n",
         data.join("GeoIP2-Anonymous-IP-Test.mmdb").display()
     );
     let path = dir.join("enrich.toml");

@@ -14,8 +14,8 @@ use apis::{
 };
 use chrono::{Duration, Utc};
 use serde_json::{Value, json};
-use wiremock::matchers::method;
-use wiremock::{Mock, MockServer};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 async fn saaswarden(args: Vec<String>, env: Vec<(&'static str, &'static str)>) -> Output {
     tokio::task::spawn_blocking(move || {
@@ -181,4 +181,34 @@ async fn a_stopped_source_exits_1_even_when_a_later_source_rejected_entries() {
     assert!(stderr.contains("950"), "the rejected entry is named: {stderr}");
     assert_eq!(output.status.code(), Some(1), "a stopped source outranks rejected entries: {stderr}");
     assert!(text(&output.stdout).contains("detected: 1 new activities"), "the rest still ran");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bare_slack_host_is_read_at_its_audit_api_and_a_wrong_path_is_named_with_the_fix() {
+    let slack_api = SlackApi::default();
+    slack_api.0.add([slack_entry("bare-1", Utc::now() - Duration::minutes(30), "dan@acme.example")]);
+    // Slack's API at its real path; anything else is 404, as a real host answers.
+    let slack = MockServer::start().await;
+    Mock::given(method("GET")).and(path("/audit/v1/logs")).respond_with(slack_api.clone()).mount(&slack).await;
+    Mock::given(method("GET")).respond_with(ResponseTemplate::new(404)).with_priority(10).mount(&slack).await;
+    let zendesk = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(ZendeskApi::default()).mount(&zendesk).await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    let run = |slack_base: String, db: &str| {
+        let config = write_config(dir.path(), &slack_base, &zendesk.uri());
+        let args = vec!["collect", "--app", "slack", "--config", &config, "--db", db];
+        saaswarden(args.into_iter().map(String::from).collect(), TOKENS.to_vec())
+    };
+
+    let bare = run(slack.uri(), &dir.path().join("bare.db").display().to_string()).await;
+    assert_eq!(bare.status.code(), Some(0), "{}", text(&bare.stderr));
+    assert!(text(&bare.stdout).contains("detected: 1 new activities"), "{}", text(&bare.stdout));
+
+    let wrong = format!("{}/api", slack.uri());
+    let failed = run(wrong.clone(), &dir.path().join("wrong.db").display().to_string()).await;
+    assert_eq!(failed.status.code(), Some(1));
+    let stderr = text(&failed.stderr);
+    for named in [format!("{wrong}/logs"), "base_url".to_string(), "https://api.slack.com/audit/v1".to_string()] {
+        assert!(stderr.contains(&named), "the error names {named}: {stderr}");
+    }
 }

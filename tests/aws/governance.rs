@@ -111,6 +111,8 @@ async fn impossible_travel_set_to_suspend_runs_against_graph_and_revert_re_enabl
     let requests = server.received_requests().await.unwrap_or_default();
     let token = requests.iter().find(|r| r.url.path() == "/tenant-1/oauth2/v2.0/token").expect("token request");
     assert!(String::from_utf8_lossy(&token.body).contains("client_secret=cloud-secret"), "secret from Secrets Manager");
+    let scope = "scope=https%3A%2F%2Fgraph.microsoft.com%2F.default";
+    assert!(String::from_utf8_lossy(&token.body).contains(scope), "governance.graph.scope from the S3 configuration");
 
     // The governance log in DynamoDB shows it; revert re-enables the user.
     let store = stack.store();

@@ -35,6 +35,7 @@ fn client(server: &MockServer) -> GraphClient {
         client_secret: Secret::new("secret"),
         authority_host: server.uri(),
         graph_host: server.uri(),
+        scope: "https://graph.microsoft.com/.default".into(),
         sender: Some("soc@acme.example".into()),
     };
     GraphClient::new(connection, http)

@@ -42,15 +42,21 @@ async fn list(store: &impl AlertStore, args: AlertListArgs) -> anyhow::Result<u8
             SeverityArg::Critical => Severity::Critical,
         }),
         user: args.user,
-        limit: args.limit,
+        // One more than shown tells whether the list was cut.
+        limit: args.limit.saturating_add(1),
     };
-    let alerts = store.list(&filter).await?;
+    let mut alerts = store.list(&filter).await?;
+    let cut = alerts.len() > args.limit;
+    alerts.truncate(args.limit);
     if args.json {
         print_json(&alerts)?;
     } else if alerts.is_empty() {
         println!("no alerts");
     } else {
         print!("{}", alert_table(&alerts));
+    }
+    if cut {
+        eprintln!("showing the first {} alerts; more match: narrow the list or raise --limit", args.limit);
     }
     Ok(exit::OK)
 }

@@ -54,6 +54,9 @@ pub async fn execute(global: &Global, args: CollectArgs) -> anyhow::Result<u8> {
     let enricher = load_enricher(&config, global.config.as_deref())?;
     let policies = load_policies(&config, global.config.as_deref())?.map(Policies::new);
     let store = open_store(global.db.as_deref())?;
+    let mut tenants: Vec<&str> = sources.iter().map(|(_, s)| s.tenant_or(&config.tenant)).collect();
+    tenants.dedup();
+    super::directory::warn_of_records_under_other_tenants(&store, &tenants)?;
     let engine = Engine::from_config(&config);
     let detectors = Detectors { engine: &engine, policies: policies.as_ref(), enricher: enricher.as_ref() };
     let alerts_before = super::governance::alert_ids(&store).await?;

@@ -1,6 +1,6 @@
 use anyhow::Context as _;
 use saaswarden_app::directory::parse_terminations;
-use saaswarden_store::Directory;
+use saaswarden_store::{Directory, SqliteStore};
 
 use crate::cli::{DirectoryCommand, Global};
 use crate::exit;
@@ -16,6 +16,13 @@ pub async fn execute(global: &Global, command: DirectoryCommand) -> anyhow::Resu
             let parsed = parse_terminations(&text, &file.display().to_string()).map_err(anyhow::Error::msg)?;
             let store = open_store(global.db.as_deref())?;
             let changed = store.import(&config.tenant, &parsed.records).await?;
+            if global.config.is_none() {
+                eprintln!(
+                    "note: without --config the records are filed under tenant `{}`; runs of a configuration with \
+                     another tenant do not see them",
+                    config.tenant
+                );
+            }
             for rejected in &parsed.rejected {
                 eprintln!("rejected: {rejected}");
             }
@@ -44,4 +51,23 @@ pub async fn execute(global: &Global, command: DirectoryCommand) -> anyhow::Resu
         }
         DirectoryCommand::Sync { json } => super::governance::sync(global, json).await,
     }
+}
+
+/// Warns when the directory holds records only for other tenants than those being processed: the
+/// terminated-user detection would silently see none of them (say, records imported without `--config`,
+/// under tenant `default`).
+pub fn warn_of_records_under_other_tenants(store: &SqliteStore, tenants: &[&str]) -> anyhow::Result<()> {
+    let filed = store.directory_tenants()?;
+    if filed.is_empty() || filed.iter().any(|(tenant, _)| tenants.contains(&tenant.as_str())) {
+        return Ok(());
+    }
+    let elsewhere: Vec<String> = filed.iter().map(|(tenant, count)| format!("`{tenant}` ({count})")).collect();
+    eprintln!(
+        "warning: the directory holds terminated identities only under tenant {}, none under {}: \
+         terminated_user raises no alert for them. Import them again with this run's configuration \
+         (`saaswarden directory import FILE --config …`).",
+        elsewhere.join(", "),
+        tenants.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
 }

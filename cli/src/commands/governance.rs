@@ -24,23 +24,32 @@ pub fn provider(config: &Config) -> anyhow::Result<Provider> {
 }
 
 pub async fn execute(global: &Global, command: GovernanceCommand) -> anyhow::Result<u8> {
-    let config = load_config(global.config.as_deref())?;
     let store = open_store(global.db.as_deref())?;
+    let entry = match command {
+        // Reading the log needs neither Graph nor the client secret.
+        GovernanceCommand::Log { alert, limit, json } => return log(&store, alert, limit, json).await,
+        action => act(global, &store, action).await?,
+    };
+    println!("{}", describe(&entry));
+    Ok(if entry.status == GovernanceStatus::Failed { exit::FAILED } else { exit::OK })
+}
+
+/// `approve`, `retry`, `revert`: the commands that may call Graph.
+async fn act(global: &Global, store: &SqliteStore, command: GovernanceCommand) -> anyhow::Result<GovernanceEntry> {
+    let config = load_config(global.config.as_deref())?;
     let provider = provider(&config)?;
-    let governor = Governor { settings: &config.governance, log: &store, idp: &provider };
+    let governor = Governor { settings: &config.governance, log: store, idp: &provider };
     let now = Utc::now();
     let entry = match command {
-        GovernanceCommand::Log { alert, limit, json } => return log(&store, alert, limit, json).await,
+        GovernanceCommand::Log { .. } => Err(GovernError::Invalid("`governance log` changes nothing".into())),
         GovernanceCommand::Approve { alert_id, action, by } => {
             let action: ActionKind = action.parse().map_err(anyhow::Error::msg)?;
-            governor.approve(&store, &alert_id, action, &analyst(by), now).await
+            governor.approve(store, &alert_id, action, &analyst(by), now).await
         }
         GovernanceCommand::Retry { id, by } => governor.retry(&id, &analyst(by), now).await,
         GovernanceCommand::Revert { id, by } => governor.revert(&id, &analyst(by), now).await,
     };
-    let entry = entry.map_err(explain)?;
-    println!("{}", describe(&entry));
-    Ok(if entry.status == GovernanceStatus::Failed { exit::FAILED } else { exit::OK })
+    entry.map_err(explain)
 }
 
 /// `directory sync`: terminated users from Graph's delta feed.

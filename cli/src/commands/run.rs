@@ -21,6 +21,7 @@ pub async fn execute(global: &Global, args: RunArgs) -> anyhow::Result<u8> {
         None => ZendeskUsers::default(),
     };
     let store = open_store(global.db.as_deref())?;
+    super::directory::warn_of_records_under_other_tenants(&store, &[&config.tenant])?;
     let engine = Engine::from_config(&config);
     let input = ReplayInput {
         slack_paths: args.slack_logs,

@@ -239,7 +239,9 @@ where
             Precheck::Proceed => (GovernanceStatus::Running, format!("{verb} by {by}")),
             Precheck::Pending(reason) | Precheck::Skip(reason) => (GovernanceStatus::Skipped, reason),
         };
+        // The previous call's outcome stays in its own step; this one has made no call yet.
         entry.error = None;
+        entry.request_id = None;
         entry.record(status, by, Some(detail), now);
         self.log.save_governance_entry(&entry, version).await?;
         if status != GovernanceStatus::Running {

@@ -7,6 +7,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use saaswarden_connectors::graph::{GraphClient, GraphConnection};
 use saaswarden_connectors::http::{HttpClient, ManualClock, RetryPolicy, Secret};
+use saaswarden_core::config::{GovernanceSettings, GraphSettings};
 use saaswarden_core::governance::{DirectoryFeed, DirectoryUser, IdentityProvider, IdpErrorKind, Lookup, Notice};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -19,19 +20,33 @@ fn start() -> DateTime<Utc> {
     DateTime::parse_from_rfc3339("2026-11-20T10:00:00Z").map(|d| d.with_timezone(&Utc)).unwrap_or_default()
 }
 
+/// The scope a test server needs: Entra knows Graph by its public address, not the server's.
+const SCOPE: &str = "https://graph.microsoft.com/.default";
+
 fn graph(server: &MockServer) -> (GraphClient, ManualClock) {
+    graph_with_scope(server, Some(SCOPE))
+}
+
+/// The client as `[governance.graph]` configures it, with `scope` set or left to its default.
+fn graph_with_scope(server: &MockServer, scope: Option<&str>) -> (GraphClient, ManualClock) {
     let clock = ManualClock::new(start());
     let http = HttpClient::with_time(RetryPolicy::default(), Arc::new(clock.clone()), Arc::new(clock.clone()))
         .expect("http client");
-    let connection = GraphConnection {
+    (GraphClient::new(connection(&server.uri(), scope), http), clock)
+}
+
+/// The connection `[governance]` gives for Graph and its authority at `host`.
+fn connection(host: &str, scope: Option<&str>) -> GraphConnection {
+    let mut settings = GovernanceSettings { sender: Some("soc@acme.example".into()), ..GovernanceSettings::default() };
+    settings.graph = GraphSettings {
         tenant_id: TENANT.into(),
         client_id: "client-1".into(),
-        client_secret: Secret::new("s3cr3t value"),
-        authority_host: server.uri(),
-        graph_host: server.uri(),
-        sender: Some("soc@acme.example".into()),
+        authority_host: host.into(),
+        graph_host: host.into(),
+        scope: scope.map(str::to_string),
+        ..GraphSettings::default()
     };
-    (GraphClient::new(connection, http), clock)
+    GraphConnection::from_settings(&settings, Secret::new("s3cr3t value"))
 }
 
 async fn token_endpoint(server: &MockServer) {
@@ -139,7 +154,7 @@ async fn each_action_sends_the_documented_request_and_the_token_is_reused_until_
         ("client_id".into(), "client-1".into()),
         ("client_secret".into(), "s3cr3t value".into()),
         ("grant_type".into(), "client_credentials".into()),
-        ("scope".into(), format!("{}/.default", server.uri())),
+        ("scope".into(), SCOPE.into()),
     ];
     assert_eq!(form(&token.body), expected_form);
 
@@ -276,6 +291,44 @@ async fn a_refused_token_request_says_why_without_the_secret() {
     assert_eq!((error.kind, error.code.as_deref()), (IdpErrorKind::Permanent, Some("invalid_client")));
     let shown = format!("{error} {error:?}");
     assert!(shown.contains("AADSTS7000215") && !shown.contains("s3cr3t"), "{shown}");
+    let authority = format!("{}/{TENANT}/oauth2/v2.0/token", server.uri());
+    for named in [authority.as_str(), "client id client-1", "scope https://graph.microsoft.com/.default"] {
+        assert!(error.message.contains(named), "the error names {named}: {}", error.message);
+    }
+}
+
+#[tokio::test]
+async fn the_token_scope_is_the_configured_one_else_the_graph_hosts_default() {
+    let server = MockServer::start().await;
+    token_endpoint(&server).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/v1.0/users/{USER_ID}/revokeSignInSessions")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"value": true})))
+        .mount(&server)
+        .await;
+    let derived = format!("{}/.default", server.uri());
+    for (configured, sent) in [(Some("api://private-graph/.default"), "api://private-graph/.default"), (None, &derived)]
+    {
+        let (client, _clock) = graph_with_scope(&server, configured);
+        client.revoke_sessions(USER_ID).await.expect("signed out");
+        let requests = server.received_requests().await.expect("recorded");
+        let token = requests.iter().rfind(|r| r.url.path().ends_with("/token")).expect("a token request");
+        let scope = form(&token.body).into_iter().find(|(k, _)| k == "scope").map(|(_, v)| v);
+        assert_eq!(scope.as_deref(), Some(sent), "configured: {configured:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_token_endpoint_names_the_authority_client_and_scope() {
+    // Nothing listens on port 9 (discard): the request cannot be sent at all.
+    let policy = RetryPolicy { max_attempts: 1, ..RetryPolicy::default() };
+    let http = HttpClient::new(policy).expect("http client");
+    let client = GraphClient::new(connection("http://127.0.0.1:9", Some(SCOPE)), http);
+    let error = client.revoke_sessions(USER_ID).await.expect_err("no token");
+    for named in ["http://127.0.0.1:9/tenant-1/oauth2/v2.0/token", "client id client-1", SCOPE] {
+        assert!(error.message.contains(named), "the error names {named}: {}", error.message);
+    }
+    assert!(!format!("{error} {error:?}").contains("s3cr3t"));
 }
 
 #[tokio::test]

@@ -72,7 +72,12 @@ impl IpIntel {
             .enumerate()
             .map(|(index, list)| TaggedList::load(index, list, base_dir))
             .collect::<Result<Vec<_>, _>>()?;
-        let org_ranges = settings.ranges.iter().map(OrgRange::new).collect();
+        let org_ranges = settings
+            .ranges
+            .iter()
+            .enumerate()
+            .map(|(index, range)| OrgRange::load(index, range, base_dir))
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(IpIntel {
             city,
             anonymous,

@@ -47,10 +47,6 @@ impl RangeSet {
             IpAddr::V6(a) => interval_contains(&self.v6, u128::from(a)),
         }
     }
-
-    pub(crate) fn interval_count(&self) -> usize {
-        self.v4.len() + self.v6.len()
-    }
 }
 
 /// Sorts intervals and merges the overlapping ones, so that at most one can hold a given address.
@@ -87,7 +83,7 @@ fn canonical_network(network: IpNet) -> IpNet {
 
 /// Parses a list: one IP or CIDR a line, `#` starts a comment (whole-line or trailing), blank lines are
 /// skipped. A CIDR with host bits set (`10.1.2.3/8`) means its whole network.
-pub(crate) fn parse_list(text: &str, path: &Path) -> Result<RangeSet, EnrichError> {
+fn parse_networks(text: &str, path: &Path) -> Result<Vec<IpNet>, EnrichError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut networks = Vec::new();
     for (index, line) in text.lines().enumerate() {
@@ -101,7 +97,7 @@ pub(crate) fn parse_list(text: &str, path: &Path) -> Result<RangeSet, EnrichErro
             )?;
         networks.push(network);
     }
-    Ok(RangeSet::new(networks))
+    Ok(networks)
 }
 
 /// An IP list and the tag it gives to the IPs it lists.
@@ -117,20 +113,7 @@ impl TaggedList {
     pub(crate) fn load(index: usize, list: &IpList, base_dir: &Path) -> Result<TaggedList, EnrichError> {
         let setting = format!("enrichment.lists[{index}].path");
         let path = base_dir.join(&list.path);
-        let bytes = read_source(&setting, &path)?;
-        let text = String::from_utf8(bytes).map_err(|e| EnrichError::Unreadable {
-            setting: setting.clone(),
-            path: path.clone(),
-            source: io::Error::new(io::ErrorKind::InvalidData, format!("not UTF-8 text: {e}")),
-        })?;
-        let ranges = parse_list(&text, &path)?;
-        tracing::info!(
-            setting,
-            path = %path.display(),
-            tag = list.tag,
-            intervals = ranges.interval_count(),
-            "IP list loaded"
-        );
+        let ranges = RangeSet::new(read_list(&setting, &path, &list.tag)?);
         Ok(TaggedList { tag: list.tag.clone(), path, ranges })
     }
 
@@ -143,6 +126,19 @@ impl TaggedList {
     }
 }
 
+/// Reads and parses a list file for `setting`: errors name the setting, the file and the line.
+fn read_list(setting: &str, path: &Path, tag: &str) -> Result<Vec<IpNet>, EnrichError> {
+    let bytes = read_source(setting, path)?;
+    let text = String::from_utf8(bytes).map_err(|e| EnrichError::Unreadable {
+        setting: setting.to_string(),
+        path: path.to_path_buf(),
+        source: io::Error::new(io::ErrorKind::InvalidData, format!("not UTF-8 text: {e}")),
+    })?;
+    let networks = parse_networks(&text, path)?;
+    tracing::info!(setting, path = %path.display(), tag, networks = networks.len(), "IP list loaded");
+    Ok(networks)
+}
+
 /// One of the organisation's named ranges (`corporate`, `corporate_vpn`, …).
 #[derive(Debug)]
 pub(crate) struct OrgRange {
@@ -151,8 +147,14 @@ pub(crate) struct OrgRange {
 }
 
 impl OrgRange {
-    pub(crate) fn new(range: &NamedRange) -> OrgRange {
-        OrgRange { tag: range.tag.clone(), ranges: RangeSet::new(range.cidrs.iter().copied()) }
+    /// `enrichment.ranges[index]`: its inline `cidrs` and the networks of its `path` (resolved against
+    /// `base_dir`), if any.
+    pub(crate) fn load(index: usize, range: &NamedRange, base_dir: &Path) -> Result<OrgRange, EnrichError> {
+        let mut networks: Vec<IpNet> = range.cidrs.clone();
+        if let Some(path) = &range.path {
+            networks.extend(read_list(&format!("enrichment.ranges[{index}].path"), &base_dir.join(path), &range.tag)?);
+        }
+        Ok(OrgRange { tag: range.tag.clone(), ranges: RangeSet::new(networks) })
     }
 
     pub(crate) fn contains(&self, ip: IpAddr) -> bool {
@@ -165,7 +167,7 @@ mod tests {
     use super::*;
 
     fn set(text: &str) -> RangeSet {
-        parse_list(text, Path::new("list.txt")).expect("list parses")
+        parse_networks(text, Path::new("list.txt")).map(RangeSet::new).expect("list parses")
     }
 
     fn ip(text: &str) -> IpAddr {

@@ -10,6 +10,9 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 pub const PROTECTED_GROUP: &str = "0000aaaa-0000-0000-0000-00000000b001";
 
+/// The token scope [`suspend_on_travel_config`] configures.
+pub const GRAPH_SCOPE: &str = "https://graph.microsoft.com/.default";
+
 /// Graph's user lookup: any `…@acme.example` exists, with id `id-<local part>`; `ghost@…` does not.
 struct Users;
 
@@ -69,7 +72,8 @@ pub async fn graph_server() -> MockServer {
 }
 
 /// A configuration in which impossible travel suspends the user automatically through this Graph, with
-/// the client secret read from `secret_name` and cities from `city_db`.
+/// the client secret read from `secret_name` and cities from `city_db`. A test server is not a resource
+/// Entra knows, so the token's scope is set apart from `graph_host`, as for a proxy.
 pub fn suspend_on_travel_config(city_db: &str, secret_name: &str, graph_uri: &str) -> String {
     format!(
         r#"tenant = "acme"
@@ -87,6 +91,7 @@ client_id = "client-1"
 client_secret_env = "{secret_name}"
 authority_host = "{graph_uri}"
 graph_host = "{graph_uri}"
+scope = "{GRAPH_SCOPE}"
 "#
     )
 }

@@ -34,6 +34,9 @@ pub struct GraphConnection {
     pub authority_host: String,
     /// `https://graph.microsoft.com`, or a sovereign cloud's Graph.
     pub graph_host: String,
+    /// The scope the token is asked for (`https://graph.microsoft.com/.default`): see
+    /// [`saaswarden_core::config::GraphSettings::token_scope`].
+    pub scope: String,
     /// The mailbox notifications are sent from.
     pub sender: Option<String>,
 }
@@ -47,6 +50,7 @@ impl GraphConnection {
             client_secret,
             authority_host: settings.graph.authority_host.trim_end_matches('/').to_string(),
             graph_host: settings.graph.graph_host.trim_end_matches('/').to_string(),
+            scope: settings.graph.token_scope(),
             sender: settings.sender.clone(),
         }
     }
@@ -96,18 +100,26 @@ impl GraphClient {
         }
         let connection = &self.connection;
         let url = format!("{}/{}/oauth2/v2.0/token", connection.authority_host, connection.tenant_id);
-        let scope = format!("{}/.default", connection.graph_host);
         let form = [
             ("client_id", connection.client_id.as_str()),
             ("client_secret", connection.client_secret.expose()),
-            ("scope", scope.as_str()),
+            ("scope", connection.scope.as_str()),
             ("grant_type", "client_credentials"),
         ];
+        // Whatever went wrong, the operator needs what was asked of whom (never the secret): a scope
+        // Entra does not know reads much like a wrong secret otherwise.
+        let asked = || {
+            format!("the token request to {url} for client id {} with scope {}", connection.client_id, connection.scope)
+        };
         let response = self
             .http
             .execute("Entra ID token", |client| client.post(&url).form(&form), default_verdict)
             .await
-            .map_err(from_http)?;
+            .map_err(|error| {
+                let mut error = from_http(error);
+                error.message = format!("{} failed: {}", asked(), error.message);
+                error
+            })?;
         if !response.status.is_success() {
             let error: wire::TokenError = serde_json::from_slice(&response.body).unwrap_or_default();
             return Err(IdpError {
@@ -115,16 +127,15 @@ impl GraphClient {
                 status: Some(response.status.as_u16()),
                 code: error.error.clone(),
                 message: format!(
-                    "the token request for app {} in tenant {} was refused: {}",
-                    connection.client_id,
-                    connection.tenant_id,
+                    "{} was refused: {}",
+                    asked(),
                     error.error_description.or(error.error).unwrap_or_else(|| response.excerpt())
                 ),
                 request_id: header(&response.headers, "request-id"),
             });
         }
         let token: wire::TokenResponse = serde_json::from_slice(&response.body)
-            .map_err(|e| IdpError::local(format!("unreadable token response: {e}")))?;
+            .map_err(|e| IdpError::local(format!("{}: unreadable response: {e}", asked())))?;
         let lifetime = chrono::Duration::seconds(i64::try_from(token.expires_in).unwrap_or(0));
         let value = Secret::new(token.access_token);
         *lock(&self.token) = Some(CachedToken { value: value.clone(), renew_at: now + lifetime - TOKEN_MARGIN });

@@ -27,12 +27,13 @@ pub struct SlackClient {
 }
 
 impl SlackClient {
-    /// `base_url` is the API root (`https://api.slack.com/audit/v1`, or a proxy / test server); `token`
-    /// an org owner's user token with `auditlogs:read`; `limit` the entries asked per page (≤ 9999).
+    /// `base_url` is the API root (`https://api.slack.com/audit/v1`, or a proxy / test server; a bare
+    /// host means its `/audit/v1`); `token` an org owner's user token with `auditlogs:read`; `limit` the
+    /// entries asked per page (≤ 9999).
     pub fn new(http: HttpClient, base_url: &str, token: Secret, limit: u32) -> SlackClient {
         SlackClient {
             http,
-            logs_url: format!("{}/logs", base_url.trim_end_matches('/')),
+            logs_url: logs_url(base_url),
             token,
             limit: limit.clamp(1, 9_999),
             pages: AtomicU64::new(0),
@@ -44,6 +45,14 @@ impl SlackClient {
         let base_url = source.base_url().unwrap_or_else(|| saaswarden_core::config::SLACK_BASE_URL.to_string());
         SlackClient::new(http, &base_url, token, source.page_size())
     }
+}
+
+/// `{base_url}/logs`; a bare host (`https://api.slack.com`, `http://127.0.0.1:8080`) gets Slack's
+/// `/audit/v1` first, since nothing else is served at a host's root.
+fn logs_url(base_url: &str) -> String {
+    let base = base_url.trim().trim_end_matches('/');
+    let bare = reqwest::Url::parse(base).is_ok_and(|url| matches!(url.path(), "" | "/"));
+    if bare { format!("{base}/audit/v1/logs") } else { format!("{base}/logs") }
 }
 
 impl AuditSource for SlackClient {
@@ -71,7 +80,7 @@ impl AuditSource for SlackClient {
             query.push(("cursor", cursor.to_string()));
         }
         let build = |http: &reqwest::Client| http.get(&self.logs_url).query(&query).bearer_auth(self.token.expose());
-        self.http.execute(&what, build, |response, now| classify(response, now, &what)).await?
+        self.http.execute(&what, build, |response, now| classify(response, now, &what, &self.logs_url)).await?
     }
 
     async fn prepare(&self, _entries: &[RawEntry]) -> Result<ZendeskUsers, SourceError> {
@@ -79,8 +88,8 @@ impl AuditSource for SlackClient {
     }
 }
 
-/// Judges one `/logs` response.
-fn classify(response: HttpResponse, now: DateTime<Utc>, what: &str) -> Verdict<Result<Page, SourceError>> {
+/// Judges one `/logs` response (from `url`, named in the errors that may come of a wrong `base_url`).
+fn classify(response: HttpResponse, now: DateTime<Utc>, what: &str, url: &str) -> Verdict<Result<Page, SourceError>> {
     // 429, 5xx and 408 as for every API; then what Slack says in the body, often with HTTP 200.
     let response = match default_verdict(response, now).into_done() {
         Ok(response) => response,
@@ -102,13 +111,20 @@ fn classify(response: HttpResponse, now: DateTime<Utc>, what: &str) -> Verdict<R
         return Verdict::Fail(HttpError::Permanent {
             what: what.into(),
             status: Some(status.as_u16()),
-            message: format!("Slack says `{error}`: {}", hint(&error)),
+            message: match hint(&error) {
+                Some(hint) => format!("Slack says `{error}`: {hint}"),
+                // What a server says when nothing is served at the address: the setting is the suspect.
+                None if matches!(error.as_str(), "not_found" | "not found" | "unknown_method" | "method_not_found") => {
+                    format!("Slack says `{error}` at {url}: {}", wrong_url(url))
+                }
+                None => format!("Slack says `{error}` at {url}: see docs/connectors.md"),
+            },
         });
     }
     if !status.is_success() {
         let message = match status.as_u16() {
             401 | 403 => "the token was refused: check it is an org owner's user token with auditlogs:read".to_string(),
-            404 => "not found: check base_url (Slack's is https://api.slack.com/audit/v1)".to_string(),
+            404 => format!("not found at {url}: {}", wrong_url(url)),
             _ => format!("unexpected HTTP {status}: {}", response.excerpt()),
         };
         return Verdict::Fail(HttpError::Permanent { what: what.into(), status: Some(status.as_u16()), message });
@@ -142,9 +158,19 @@ fn page(mut body: Value, what: &str) -> Result<Page, SourceError> {
     Ok(Page { entries, next_cursor })
 }
 
-/// What to do about a Slack error code that retrying cannot fix.
-fn hint(error: &str) -> &'static str {
-    match error {
+/// What an unknown address needs: the setting and what it should look like.
+fn wrong_url(url: &str) -> String {
+    format!(
+        "check the source's base_url: it is the Audit Logs API root, `{}` (or a bare host, which gets `/audit/v1`), \
+         and `/logs` is appended — this request went to {url}",
+        saaswarden_core::config::SLACK_BASE_URL
+    )
+}
+
+/// What to do about a Slack error code that retrying cannot fix; `None` for codes this client has no
+/// advice for.
+fn hint(error: &str) -> Option<&'static str> {
+    Some(match error {
         "invalid_authentication"
         | "invalid_auth"
         | "not_authed"
@@ -158,8 +184,8 @@ fn hint(error: &str) -> &'static str {
         "team_not_authorized" => "install the app on the Enterprise org itself, not on a workspace",
         "user_not_authorized" => "the token's user must be the Enterprise org's owner",
         "invalid_range" => "the time range was refused; check the clock and the source's backfill",
-        _ => "see docs/connectors.md",
-    }
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
@@ -175,7 +201,7 @@ mod tests {
             headers: HeaderMap::new(),
             body: body.as_bytes().to_vec(),
         };
-        classify(response, Utc::now(), "Slack audit logs page 3")
+        classify(response, Utc::now(), "Slack audit logs page 3", "https://proxy.example/slack/logs")
     }
 
     #[test]
@@ -192,6 +218,33 @@ mod tests {
             match judge(200, &format!(r#"{{"ok": false, "error": "{error}"}}"#)) {
                 Verdict::Fail(HttpError::Permanent { message, .. }) => assert!(message.contains(error), "{message}"),
                 _ => panic!("`{error}` is permanent"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_bare_host_gets_the_audit_api_root_and_any_other_root_is_kept() {
+        let cases = [
+            ("https://api.slack.com", "https://api.slack.com/audit/v1/logs"),
+            ("http://127.0.0.1:8080/", "http://127.0.0.1:8080/audit/v1/logs"),
+            ("https://api.slack.com/audit/v1/", "https://api.slack.com/audit/v1/logs"),
+            ("https://proxy.example/slack", "https://proxy.example/slack/logs"),
+        ];
+        for (base_url, url) in cases {
+            assert_eq!(logs_url(base_url), url, "{base_url}");
+        }
+    }
+
+    #[test]
+    fn a_wrong_address_is_named_with_what_base_url_should_look_like() {
+        for (status, body) in [(404, "<html>Not Found</html>"), (200, r#"{"ok": false, "error": "not_found"}"#)] {
+            match judge(status, body) {
+                Verdict::Fail(HttpError::Permanent { message, .. }) => {
+                    for named in ["https://proxy.example/slack/logs", "base_url", "https://api.slack.com/audit/v1"] {
+                        assert!(message.contains(named), "{status}: {named} in {message}");
+                    }
+                }
+                _ => panic!("{status} {body}: a wrong address is permanent"),
             }
         }
     }

@@ -60,6 +60,10 @@ pub struct GraphSettings {
     pub authority_host: String,
     /// The Graph endpoint; sovereign clouds use their own (`https://graph.microsoft.us`).
     pub graph_host: String,
+    /// The scope the token is asked for. Unset: `{graph_host}/.default`, right for Microsoft's Graph and
+    /// the national clouds'. Set it when `graph_host` is a proxy, a private endpoint or a test server,
+    /// whose address Entra ID does not know as a resource (`https://graph.microsoft.com/.default`).
+    pub scope: Option<String>,
 }
 
 impl Default for GraphSettings {
@@ -70,6 +74,7 @@ impl Default for GraphSettings {
             client_secret_env: "SAASWARDEN_GRAPH_CLIENT_SECRET".to_string(),
             authority_host: "https://login.microsoftonline.com".to_string(),
             graph_host: "https://graph.microsoft.com".to_string(),
+            scope: None,
         }
     }
 }
@@ -78,6 +83,14 @@ impl GraphSettings {
     /// Whether enough is configured to reach Graph at all.
     pub fn is_configured(&self) -> bool {
         !self.tenant_id.trim().is_empty() && !self.client_id.trim().is_empty()
+    }
+
+    /// The scope of the token request: the configured one, else the Graph host's `/.default`.
+    pub fn token_scope(&self) -> String {
+        match &self.scope {
+            Some(scope) => scope.trim().to_string(),
+            None => format!("{}/.default", self.graph_host.trim().trim_end_matches('/')),
+        }
     }
 }
 
@@ -147,6 +160,17 @@ impl GovernanceSettings {
                     format!("`{host}` is not a URL: write e.g. `https://graph.microsoft.com`"),
                 ));
             }
+        }
+        if let Some(scope) = &self.graph.scope
+            && !(scope.trim().ends_with("/.default") && scope.trim().len() > "/.default".len())
+        {
+            return Err(invalid(
+                "governance.graph.scope",
+                format!(
+                    "`{scope}` is not a client-credentials scope: write the resource followed by `/.default`, \
+                     e.g. `https://graph.microsoft.com/.default`"
+                ),
+            ));
         }
         if self.graph.client_secret_env.trim().is_empty() {
             return Err(invalid("governance.graph.client_secret_env", "must name an environment variable".into()));

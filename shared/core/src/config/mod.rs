@@ -123,6 +123,14 @@ impl Config {
                     format!("`{}` is not a tag: use lower-case letters, digits, `_` or `-`", range.tag),
                 ));
             }
+            if range.cidrs.is_empty() && range.path.is_none() {
+                return Err(invalid(
+                    &format!("enrichment.ranges[{i}]"),
+                    "give the range's networks: `cidrs = [\"10.0.0.0/8\"]`, or `path` to a file of them (one IP or \
+                     CIDR a line)"
+                        .into(),
+                ));
+            }
         }
         for (i, list) in self.enrichment.lists.iter().enumerate() {
             if !is_tag(&list.tag) {
@@ -202,12 +210,18 @@ pub struct IpList {
     pub tag: String,
 }
 
+/// A named range: its networks inline (`cidrs`), in a file (`path`, the format of `[[enrichment.lists]]`),
+/// or both.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NamedRange {
     /// The tag the range gives (`corporate`, `corporate_vpn`, `risky`, any name).
     pub tag: String,
+    #[serde(default)]
     pub cidrs: Vec<IpNet>,
+    /// A file of the range's networks: one IP or CIDR a line, `#` comments.
+    #[serde(default)]
+    pub path: Option<PathBuf>,
 }
 
 /// Turns a TOML error into "line L, column C: message" so a user can jump to it.
@@ -541,6 +555,24 @@ mod tests {
     }
 
     #[test]
+    fn a_range_takes_its_networks_inline_from_a_file_or_both() {
+        let text = "[[enrichment.ranges]]\ntag = \"corporate\"\npath = \"egress.txt\"\n\
+                    [[enrichment.ranges]]\ntag = \"corporate_vpn\"\ncidrs = [\"10.8.0.0/16\"]\npath = \"vpn.txt\"\n\
+                    [[enrichment.ranges]]\ntag = \"lab\"\ncidrs = [\"192.0.2.0/24\"]\n";
+        let config = Config::from_toml_str(text, "c.toml").expect("valid");
+        let ranges: Vec<(&str, usize, Option<&str>)> = config
+            .enrichment
+            .ranges
+            .iter()
+            .map(|r| (r.tag.as_str(), r.cidrs.len(), r.path.as_deref().and_then(|p| p.to_str())))
+            .collect();
+        assert_eq!(
+            ranges,
+            [("corporate", 0, Some("egress.txt")), ("corporate_vpn", 1, Some("vpn.txt")), ("lab", 1, None)]
+        );
+    }
+
+    #[test]
     fn errors_name_file_line_and_setting() {
         let cases = [
             ("tenant = \"a\"\nbogus = 1\n", "c.toml: line 2", "bogus"),
@@ -556,6 +588,8 @@ mod tests {
             ("[[enrichment.ranges]]\ntag = \"corporate\"\ncidrs = [\"10.0.0.0/33\"]\n", "c.toml: line 3", "cidrs"),
             ("[[enrichment.ranges]]\ntag = \"Corp Net\"\ncidrs = []\n", "c.toml", "enrichment.ranges[0].tag"),
             ("[[enrichment.lists]]\npath = \"tor.txt\"\n", "c.toml: line 1", "tag"),
+            ("[[enrichment.ranges]]\ntag = \"corporate\"\n", "c.toml", "enrichment.ranges[0]"),
+            ("[[enrichment.ranges]]\ntag = \"corporate\"\npath = 3\n", "c.toml: line 3", "path"),
             ("[groups]\nadmins = [\"not-an-email\"]\n", "c.toml", "groups.admins"),
             ("[detections.terminated_user]\ngrace = \"1000000y\"\n", "c.toml: line 2", "too long"),
             (

@@ -160,20 +160,24 @@ impl ImpossibleTravel {
     ) -> Alert {
         let raise = Raise { ctx, policy_id: POLICY_ID, severity: self.settings.severity, user };
         let minutes = (to.at - from.at).num_minutes().abs();
+        // Under a minute, the speed is computed over one minute (see `travel`): a floor, said as such.
+        let (elapsed, speed) = match minutes {
+            0 => ("under a minute".to_string(), format!("over {} km/h", thousands(travel.speed_kmh))),
+            1..120 => (format!("{minutes} min"), format!("≈ {} km/h", thousands(travel.speed_kmh))),
+            _ => (format!("{:.1} h", minutes as f64 / 60.0), format!("≈ {} km/h", thousands(travel.speed_kmh))),
+        };
         let mut alert = raise.alert(
             &format!("{}|{}", from.id, to.id),
+            format!("Impossible travel: {user} from {} to {} in {elapsed} ({speed})", from.place, to.place),
             format!(
-                "Impossible travel: {user} from {} to {} in {} (≈ {} km/h)",
-                from.place,
-                to.place,
-                if minutes >= 120 { format!("{:.1} h", minutes as f64 / 60.0) } else { format!("{minutes} min") },
-                thousands(travel.speed_kmh)
-            ),
-            format!(
-                "{} km apart ({} km after subtracting the locations' accuracy) in {:.1} h; the limit is {} km/h.",
+                "{} km apart ({} km after subtracting the locations' accuracy) in {}; the limit is {} km/h.",
                 thousands(travel.distance_km),
                 thousands(travel.effective_km),
-                travel.hours,
+                if minutes == 0 {
+                    "under a minute, counted as one".to_string()
+                } else {
+                    format!("{:.1} h", travel.hours)
+                },
                 thousands(self.settings.max_speed_kmh)
             ),
             &[activity],

@@ -252,6 +252,40 @@ fn impossible_travel_title_reads_at_a_glance() {
 }
 
 #[test]
+fn impossible_travel_under_a_minute_says_so_and_gives_its_speed_as_a_floor() {
+    let mut quick = cn("b", 10 * DAY);
+    quick.occurred_at += chrono::Duration::seconds(30);
+    let s = scenario("30 s apart", with(routine(10), vec![us("a", 10 * DAY), quick]), 1);
+    let alert = run(&s).into_iter().find(|a| a.policy_id == "impossible_travel").expect("alert");
+    assert!(
+        alert.title.starts_with(
+            "Impossible travel: alice@acme.example from Milton, US to Changchun, CN in under a minute (over "
+        ) && alert.title.ends_with(" km/h)"),
+        "{}",
+        alert.title
+    );
+    assert!(alert.description.contains("in under a minute, counted as one;"), "{}", alert.description);
+    assert_eq!(alert.evidence["minutes"], 0);
+}
+
+#[test]
+fn unusual_activity_titles_say_never_before_for_a_first_time_and_the_usual_peak_otherwise() {
+    let day14 = 14 * DAY + 15 * 60;
+    let cases = [
+        (with(routine(14), admin_burst("x", day14, 25, "role_change_to_admin")), "(never before)"),
+        (
+            with(admin_routine(14, 8, "role_change_to_admin"), admin_burst("x", day14, 40, "role_change_to_admin")),
+            "(usual busiest hour: 8.0)",
+        ),
+    ];
+    for (activities, says) in cases {
+        let alerts = run(&scenario("title", activities, 1));
+        let alert = alerts.iter().rfind(|a| a.policy_id == "unusual_admin_activity").expect("alert");
+        assert!(alert.title.ends_with(says), "{} should end with {says}", alert.title);
+    }
+}
+
+#[test]
 fn infrequent_country() {
     let day10 = 10 * DAY + 9 * 60;
     check(

@@ -182,9 +182,15 @@ impl Detection for UnusualActivity {
             Kind::Administrative => "administrative activities",
             Kind::Impersonated => "activities performed on their behalf",
         };
+        // A mean of zero is a user who never did this kind of thing in the baseline: say so in words.
+        let usual = match mean {
+            m if m <= 0.0 => "never before".to_string(),
+            m if m < 0.05 => "usual busiest hour: under 0.1".to_string(),
+            m => format!("usual busiest hour: {m:.1}"),
+        };
         let title = if busy {
             format!(
-                "Unusual {}: {user} performed {} {what} in {} min (usual busiest hour: {mean:.1})",
+                "Unusual {}: {user} performed {} {what} in {} min ({usual})",
                 if self.kind == Kind::Administrative { "administrative activity" } else { "impersonated activity" },
                 s.burst_count,
                 span_minutes.max(1)

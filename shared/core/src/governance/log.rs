@@ -84,7 +84,8 @@ pub struct GovernanceEntry {
     pub action: ActionKind,
     pub trigger: Trigger,
     pub status: GovernanceStatus,
-    /// Why it is pending, skipped or failed.
+    /// What the current status rests on: why it is pending, skipped or failed, what was done once it
+    /// succeeded or was reverted. Earlier reasons stay in `events`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     /// The Entra user acted on (object id), once resolved.
@@ -128,12 +129,11 @@ impl GovernanceEntry {
         }
     }
 
-    /// Moves the entry to `status`, recording the step.
+    /// Moves the entry to `status`, recording the step; its detail becomes the current reason (a dry run's
+    /// "would suspend" must not outlive the suspension that followed).
     pub fn record(&mut self, status: GovernanceStatus, by: &str, detail: Option<String>, at: DateTime<Utc>) {
         self.status = status;
-        if matches!(status, GovernanceStatus::Pending | GovernanceStatus::Skipped | GovernanceStatus::Failed) {
-            self.reason = detail.clone();
-        }
+        self.reason = detail.clone();
         self.updated_at = at;
         self.events.push(LogEvent { at, by: by.to_string(), status, detail, request_id: self.request_id.clone() });
     }

@@ -138,6 +138,7 @@ fn governance_settings_errors_name_the_setting() {
             "governance.allowed_domains",
         ),
         ("[governance.graph]\ngraph_host = \"graph.microsoft.us\"\n", "governance.graph.graph_host"),
+        ("[governance.graph]\nscope = \"https://graph.microsoft.com\"\n", "governance.graph.scope"),
         ("[governance]\nsuspend_per_hour = 3\n", "suspend_per_hour"),
         ("[detections.anonymous_ip]\ngovernance = [{ action = \"delete-user\" }]\n", "delete-user"),
         ("[governance.identities]\n\"ann\" = \"x\"\n", "governance.identities"),
@@ -151,4 +152,46 @@ fn governance_settings_errors_name_the_setting() {
     );
     assert_eq!(ok.governance.protected_group_ids(), ["0d5b3a8e-7a1c-4b9e-9b0e-1f0a2c3d4e5f"]);
     assert!(ok.governance.dry_run, "dry run unless turned off");
+}
+
+#[test]
+fn the_token_scope_follows_graph_host_unless_set() {
+    let cases = [
+        ("", "https://graph.microsoft.com/.default"),
+        ("graph_host = \"https://graph.microsoft.us/\"\n", "https://graph.microsoft.us/.default"),
+        (
+            "graph_host = \"http://127.0.0.1:8080\"\nscope = \"https://graph.microsoft.com/.default\"\n",
+            "https://graph.microsoft.com/.default",
+        ),
+    ];
+    for (graph, scope) in cases {
+        let config = config(&format!("[governance.graph]\n{graph}"));
+        assert_eq!(config.governance.graph.token_scope(), scope, "{graph}");
+    }
+}
+
+#[test]
+fn the_current_reason_is_the_last_steps_and_the_earlier_ones_stay_in_the_steps() {
+    let at = Utc.with_ymd_and_hms(2026, 11, 1, 9, 0, 0).single().unwrap_or_default();
+    let decision = Decision::new(
+        &alert("impossible_travel", "ann@acme.example"),
+        ActionKind::SuspendUser,
+        Trigger::Automatic { mode: Mode::Automatic },
+    );
+    let dry = "dry run: would suspend-user ann@acme.example".to_string();
+    let mut entry = GovernanceEntry::new(&decision, GovernanceStatus::Skipped, Some(dry.clone()), at);
+    let steps = [
+        (GovernanceStatus::Running, "approved by analyst"),
+        (GovernanceStatus::Failed, "HTTP 400: Request_BadRequest: bad"),
+        (GovernanceStatus::Running, "retried by analyst"),
+        (GovernanceStatus::Succeeded, "suspend-user ann@acme.example"),
+        (GovernanceStatus::Reverted, "re-enabled id-ann"),
+    ];
+    for (status, detail) in steps {
+        entry.record(status, "analyst", Some(detail.to_string()), at);
+        assert_eq!((entry.status, entry.reason.as_deref()), (status, Some(detail)));
+    }
+    let details: Vec<Option<&str>> = entry.events.iter().map(|e| e.detail.as_deref()).collect();
+    assert_eq!(details.first().copied().flatten(), Some(dry.as_str()), "the dry run stays in the history");
+    assert_eq!(details.len(), 6);
 }

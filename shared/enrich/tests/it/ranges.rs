@@ -1,8 +1,9 @@
 use std::fs;
 
 use saaswarden_core::config::EnrichmentSettings;
+use saaswarden_enrich::IpIntel;
 
-use crate::support::{all_databases, ip, list, load, lookup, range, tags};
+use crate::support::{all_databases, ip, list, load, load_error, lookup, range, tags};
 
 #[test]
 fn an_ip_in_an_organisation_range_carries_only_the_organisations_tags() {
@@ -55,4 +56,48 @@ fn organisation_ranges_keep_the_owner_from_the_asn_database() {
     let facts = lookup(&load(&settings), "1.128.0.1");
     assert_eq!(tags(&facts), ["corporate"]);
     assert_eq!((facts.asn, facts.asn_org.as_deref()), (Some(1221), Some("Telstra Pty Ltd")));
+}
+
+#[test]
+fn a_range_reads_its_networks_from_a_file_beside_its_inline_cidrs() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    fs::create_dir(dir.path().join("net")).expect("folder");
+    fs::write(
+        dir.path().join("net/egress.txt"),
+        "# egress, kept by the network team\n198.51.100.0/28\n2001:db8:7::/48\n",
+    )
+    .expect("written");
+    let mut corporate = range("corporate", &["192.0.2.1/32"]);
+    corporate.path = Some("net/egress.txt".into());
+    let settings = EnrichmentSettings { ranges: vec![corporate], ..EnrichmentSettings::default() };
+    let intel = IpIntel::load(&settings, dir.path()).unwrap_or_else(|e| panic!("ranges load: {e}"));
+    let cases = [
+        ("192.0.2.1", vec!["corporate"]),
+        ("198.51.100.15", vec!["corporate"]),
+        ("198.51.100.16", vec![]),
+        ("2001:db8:7::9", vec!["corporate"]),
+    ];
+    for (address, expected) in cases {
+        assert_eq!(tags(&intel.lookup(ip(address))), expected, "{address}");
+    }
+}
+
+#[test]
+fn a_range_file_that_is_missing_or_has_a_bad_line_is_reported_as_a_list_would_be() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut corporate = range("corporate", &[]);
+    corporate.path = Some("egress.txt".into());
+    let settings = EnrichmentSettings {
+        ranges: vec![range("lab", &["192.0.2.0/24"]), corporate],
+        ..EnrichmentSettings::default()
+    };
+    let file = dir.path().join("egress.txt");
+    let missing = load_error(&settings, dir.path());
+    assert!(missing.starts_with("enrichment.ranges[1].path: "), "{missing}");
+    assert!(missing.contains(&format!("`{}` does not exist", file.display())), "{missing}");
+    fs::write(&file, "198.51.100.0/24\nvpn.acme.example\n").expect("written");
+    assert_eq!(
+        load_error(&settings, dir.path()),
+        format!("{} line 2: `vpn.acme.example` is neither an IP nor a CIDR", file.display())
+    );
 }

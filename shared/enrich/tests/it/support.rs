@@ -52,6 +52,7 @@ pub fn range(tag: &str, cidrs: &[&str]) -> NamedRange {
     NamedRange {
         tag: tag.to_string(),
         cidrs: cidrs.iter().map(|c| c.parse().unwrap_or_else(|e| panic!("test CIDR `{c}`: {e}"))).collect(),
+        path: None,
     }
 }
 

@@ -85,6 +85,26 @@ impl SqliteStore {
     }
 }
 
+impl SqliteStore {
+    /// The tenants the directory holds records for, with how many each: records filed under another
+    /// tenant than a run's are invisible to that run, which the command line warns about.
+    pub fn directory_tenants(&self) -> Result<Vec<(String, usize)>, StoreError> {
+        let conn = self.conn()?;
+        let mut statement = conn
+            .prepare("SELECT tenant, COUNT(*) FROM directory GROUP BY tenant ORDER BY tenant")
+            .map_err(StoreError::sqlite("prepare directory tenants"))?;
+        let rows = statement
+            .query_map([], |row| Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)?)))
+            .map_err(StoreError::sqlite("list directory tenants"))?;
+        let mut tenants = Vec::new();
+        for row in rows {
+            let (tenant, count) = row.map_err(StoreError::sqlite("read directory tenant"))?;
+            tenants.push((tenant, usize::try_from(count).unwrap_or(0)));
+        }
+        Ok(tenants)
+    }
+}
+
 impl Directory for SqliteStore {
     fn termination(
         &self,

@@ -253,6 +253,7 @@ async fn directory_import_replaces_and_reinstate_removes_records_looked_up_case_
     );
     assert!(store.termination("other", "gone@x.io").await.expect("lookup").is_none());
     assert_eq!(store.terminations("acme").await.expect("list").len(), 1);
+    assert_eq!(store.directory_tenants().expect("tenants"), [("acme".to_string(), 1)]);
 
     // Only the source that recorded a termination takes it off; unknown users are no error.
     let users = ["GONE@x.io".to_string(), "never@x.io".to_string()];
