@@ -4,10 +4,11 @@
 //! DynamoDB → per-user batches on the FIFO activities queue, which the detector then consumes.
 
 use chrono::{Duration, Utc};
-use saaswarden_aws::testing::stack;
+use saaswarden_aws::testing::{Stack, stack};
+use saaswarden_lambda::Settings;
 use saaswarden_lambda::collector::{Collector, CollectorInput};
 use saaswarden_lambda::detector::Detector;
-use saaswarden_store::{ActivityLog, ActivityQuery};
+use saaswarden_store::{ActivityLog, ActivityQuery, Checkpoints};
 use wiremock::matchers::method;
 use wiremock::{Mock, MockServer};
 
@@ -49,16 +50,7 @@ async fn the_collector_queues_both_apps_activities_per_user_for_the_detector() {
         slack_server.uri(),
         zendesk_server.uri()
     );
-    let s3 = aws_sdk_s3::Client::new(&stack.config);
-    let bucket = format!("{}-collect", stack.name.to_lowercase());
-    s3.create_bucket().bucket(&bucket).send().await.expect("bucket");
-    s3.put_object().bucket(&bucket).key("c.toml").body(config.into_bytes().into()).send().await.expect("config");
-    let secrets = stack.clients().secrets;
-    let secret_id = format!("{}-credentials", stack.name);
-    let values = serde_json::json!({ "SLACK_TOKEN": SLACK_TOKEN, "ZENDESK_TOKEN": ZENDESK_TOKEN }).to_string();
-    secrets.create_secret().name(&secret_id).secret_string(values).send().await.expect("secret");
-    let location = format!("s3://{bucket}/c.toml");
-    let settings = settings(&stack, &[("SAASWARDEN_CONFIG", &location), ("CREDENTIALS_SECRET_ID", &secret_id)]);
+    let settings = deployed(&stack, config).await;
 
     let collector = Collector::start(&settings, &stack.config).await.expect("the collector starts");
     for app in ["slack", "zendesk"] {
@@ -105,6 +97,68 @@ async fn the_collector_queues_both_apps_activities_per_user_for_the_detector() {
     let message = short.err().map(|e| e.to_string()).unwrap_or_default();
     assert!(message.contains("100 s left") && message.contains("Timeout above 120 s"), "{message}");
     assert_eq!(zendesk.api.requests.lock().expect("requests").len(), requests);
+}
+
+/// The functions' settings with `config` in S3 and both apps' tokens in the credentials secret.
+async fn deployed(stack: &Stack, config: String) -> Settings {
+    let s3 = aws_sdk_s3::Client::new(&stack.config);
+    let bucket = format!("{}-collect", stack.name.to_lowercase());
+    s3.create_bucket().bucket(&bucket).send().await.expect("bucket");
+    s3.put_object().bucket(&bucket).key("c.toml").body(config.into_bytes().into()).send().await.expect("config");
+    let secrets = stack.clients().secrets;
+    let secret_id = format!("{}-credentials", stack.name);
+    let values = serde_json::json!({ "SLACK_TOKEN": SLACK_TOKEN, "ZENDESK_TOKEN": ZENDESK_TOKEN }).to_string();
+    secrets.create_secret().name(&secret_id).secret_string(values).send().await.expect("secret");
+    let location = format!("s3://{bucket}/c.toml");
+    settings(stack, &[("SAASWARDEN_CONFIG", &location), ("CREDENTIALS_SECRET_ID", &secret_id)])
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_300_kb_entry_mid_window_is_trimmed_counted_and_never_stops_the_stream() {
+    let stack = stack().await;
+    let now = Utc::now();
+    let slack = SlackApi::default();
+    let entries = (0..5).map(|i| {
+        let mut entry = slack_entry(&format!("s-{i}"), now - Duration::minutes(50 - i), "ann@acme.example");
+        if i == 2 {
+            entry["details"] = serde_json::json!({ "reason": "x".repeat(300 * 1024) });
+        }
+        entry
+    });
+    slack.0.add(entries);
+    let slack_server = MockServer::start().await;
+    Mock::given(method("GET")).respond_with(slack.clone()).mount(&slack_server).await;
+    let config = format!(
+        "tenant = \"acme\"\n\n[[sources]]\napp = \"slack\"\ntoken_env = \"SLACK_TOKEN\"\nbase_url = \"{}\"\n",
+        slack_server.uri()
+    );
+    let settings = deployed(&stack, config).await;
+    let collector = Collector::start(&settings, &stack.config).await.expect("the collector starts");
+    let summary = collector.handle(CollectorInput::default(), None).await.expect("collected");
+    let source = &summary["sources"][0];
+    assert_eq!(source["activities_sent"], 5, "{summary}");
+    assert_eq!(source["trimmed"], serde_json::json!(["slack:s-2"]), "counted by id: {summary}");
+    assert_eq!(source["set_aside"], serde_json::json!([]), "{summary}");
+    let checkpoint = stack.store().load("acme", "slack").await.expect("load the checkpoint").value;
+    let through = checkpoint.expect("the checkpoint was saved").through;
+    assert!(through > now - Duration::minutes(46), "the checkpoint moved past the window: {through}");
+
+    let sqs = stack.clients().sqs;
+    let queue_url = stack.output("ActivitiesQueueUrl").to_string();
+    let messages = receive_all(&sqs, &queue_url).await;
+    let detector = Detector::start(&settings, &stack.config).await.expect("the detector starts");
+    let response = detector.handle(sqs_event(&queue_arn(&sqs, &queue_url).await, &messages)).await;
+    assert!(response.batch_item_failures.is_empty(), "{:?}", response.batch_item_failures);
+    let query = ActivityQuery { tenant: Some("acme".into()), limit: 100, ..Default::default() };
+    let trail = stack.store().search(&query).await.expect("search");
+    let ids: Vec<&str> = trail.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["slack:s-0", "slack:s-1", "slack:s-2", "slack:s-3", "slack:s-4"]);
+    assert_eq!(trail[2].raw["omitted"], "raw entry too large for the activities queue", "{}", trail[2].raw);
+    assert!(trail[2].raw["bytes"].as_u64().is_some_and(|bytes| bytes > 300 * 1024), "{}", trail[2].raw);
+    assert_eq!(trail[2].actor.email.as_deref(), Some("ann@acme.example"), "the normalized fields stay");
+
+    let again = collector.handle(CollectorInput::default(), None).await.expect("second run");
+    assert_eq!(sent(&again), 0, "the next run starts after the window: {again}");
 }
 
 fn sent(summary: &serde_json::Value) -> i64 {

@@ -10,6 +10,7 @@ use saaswarden_aws::testing::stack;
 use saaswarden_connectors::graph::Provider;
 use saaswarden_connectors::http::Secret;
 use saaswarden_core::config::Config;
+use saaswarden_core::governance::{ActionKind, Decision, Trigger};
 use saaswarden_lambda::detector::Detector;
 use saaswarden_lambda::governance::GovernanceFunction;
 use saaswarden_lambda::notifier::Notifier;
@@ -133,4 +134,48 @@ async fn impossible_travel_set_to_suspend_runs_against_graph_and_revert_re_enabl
     let reverted = governor.revert(&entry.id, "analyst", Utc::now()).await.expect("revert");
     assert_eq!(format!("{:?}", reverted.status), "Reverted");
     assert_eq!(patches(&server).await.last(), Some(&json!({"accountEnabled": true})));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_failed_decision_holds_back_the_rest_of_its_alerts_group_only() {
+    let stack = stack().await;
+    let settings = settings(&stack, &[]);
+    let governance = GovernanceFunction::start(&settings, &stack.config).await.expect("governance starts");
+    let decision = |alert: &str| {
+        let decision = Decision {
+            tenant: "acme".into(),
+            alert_id: alert.into(),
+            policy_id: "terminated_user".into(),
+            user: "gone@acme.example".into(),
+            action: ActionKind::NotifyUser,
+            trigger: Trigger::Manual { by: "analyst@acme.example".into() },
+            alert_title: "Activity of a terminated user".into(),
+            alert_description: String::new(),
+            alert_created_at: Utc::now(),
+            apps: Vec::new(),
+        };
+        serde_json::to_string(&decision).expect("a decision as JSON")
+    };
+    let message = |id: &str, group: &str, body: String| crate::lambda::Received {
+        message_id: id.into(),
+        receipt_handle: format!("rh-{id}"),
+        group: Some(group.into()),
+        body,
+    };
+    let delivery = sqs_event(
+        "arn:aws:sqs:us-east-1:123456789012:decisions.fifo",
+        &[
+            message("m1", "al-1", "{not a decision".into()),
+            message("m2", "al-1", decision("al-1")),
+            message("m3", "al-2", decision("al-2")),
+        ],
+    );
+    let response = governance.handle(delivery).await;
+    let failed: Vec<&str> = response.batch_item_failures.iter().map(|f| f.item_identifier.as_str()).collect();
+    assert_eq!(failed, ["m1", "m2"], "al-1's later decision waits for the failed one");
+    let store = stack.store();
+    for (alert, logged) in [("al-1", 0), ("al-2", 1)] {
+        let filter = GovernanceFilter { tenant: Some("acme".into()), alert_id: Some(alert.into()), limit: 10 };
+        assert_eq!(store.governance_entries(&filter).await.expect("log").len(), logged, "{alert}");
+    }
 }

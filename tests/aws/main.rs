@@ -4,6 +4,9 @@
 
 mod collector;
 mod concurrency;
+mod crash;
 mod governance;
+mod hostile;
 mod lambda;
 mod pipeline;
+mod redelivery;

@@ -63,6 +63,7 @@ fn alert(n: usize, user: &str) -> Alert {
         apps: vec![App::Slack],
         created_at: now(),
         activity_ids: vec![],
+        evidence_span: None,
         evidence: Value::Null,
         resolution: None,
     }

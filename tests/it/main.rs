@@ -2,5 +2,6 @@
 
 mod collect;
 mod crash;
+mod fuzz;
 mod governance;
 mod replay;

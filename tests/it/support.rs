@@ -8,6 +8,9 @@ use saaswarden_core::Config;
 use saaswarden_store::SqliteStore;
 use tempfile::TempDir;
 
+pub mod crashing;
+pub mod fuzz_inputs;
+
 /// A file or folder under `tests/fixtures/`.
 pub fn fixture(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(relative)

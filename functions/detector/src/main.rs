@@ -11,6 +11,9 @@ async fn main() -> Result<(), Error> {
     telemetry::init();
     let detector = Detector::start(&Settings::from_env(), &sdk_config().await).await?;
     let detector = &detector;
-    run(service_fn(|event: LambdaEvent<SqsEvent>| async move { Ok::<_, Error>(detector.handle(event.payload).await) }))
-        .await
+    run(service_fn(|event: LambdaEvent<SqsEvent>| async move {
+        let deadline = event.context.deadline();
+        Ok::<_, Error>(detector.handle_until(event.payload, Some(deadline)).await)
+    }))
+    .await
 }

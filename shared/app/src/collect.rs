@@ -5,6 +5,9 @@
 //! *before* its checkpoint is saved. A crash in between re-sends them on the next run, and detection is
 //! idempotent by activity id, so nothing is lost and nothing is counted twice. The checkpoint keeps the
 //! ids handed in the last `overlap`, so the next run's re-read of that overlap sends nothing twice.
+//!
+//! Memory stays bounded whatever a window holds: its pages wait in a spool (in memory, then a temporary
+//! file) and are normalized and sent a chunk of 5,000 entries at a time (`crate::spool`).
 
 use std::collections::HashSet;
 
@@ -12,11 +15,13 @@ use chrono::{DateTime, Utc};
 use saaswarden_connectors::http::{HttpError, HttpStats};
 use saaswarden_connectors::input::{RawEntry, Rejected};
 use saaswarden_connectors::{AuditSource, Order, SourceError};
-use saaswarden_core::checkpoint::{Checkpoint, Seen, Window, WindowPolicy, plan_windows};
+use saaswarden_core::Activity;
+use saaswarden_core::checkpoint::{Checkpoint, MAX_RECENT_IDS, Seen, Window, WindowPolicy, plan_windows};
 use saaswarden_core::config::SourceSettings;
 use saaswarden_store::{ActivityQueue, Checkpoints, StoreError};
 
 use crate::ingest::{Ingested, into_batches, normalize_entries};
+use crate::spool::Spool;
 
 /// Extra time, past the budget, to hand downstream what an oldest-first window read before the budget ran
 /// out (its actors' user lookups): without it that work would be read again next run. The collector Lambda
@@ -83,6 +88,11 @@ pub struct CollectReport {
     pub batches_sent: usize,
     /// Entries that did not normalize, each with its page, position and id.
     pub rejected: Vec<Rejected>,
+    /// Activities too large for the queue, sent with their raw entry replaced by a marker (by id).
+    pub trimmed: Vec<String>,
+    /// Activities too large for the queue even without their raw entry: not sent, logged by id. The
+    /// checkpoint still moves past them, so they never stop the stream.
+    pub set_aside: Vec<String>,
     /// Windows re-read from their start because the API rejected the cursor.
     pub cursor_restarts: u32,
     /// The run stopped at its time budget; the rest is read next run.
@@ -100,6 +110,8 @@ pub struct CollectReport {
 pub enum CollectError {
     #[error("collecting {tenant}/{stream}: {source}")]
     Store { tenant: String, stream: String, source: StoreError },
+    #[error("collecting {tenant}/{stream}: the window's temporary file: {source}")]
+    Spool { tenant: String, stream: String, source: std::io::Error },
 }
 
 /// Reads `source` from its checkpoint to now, window by window (oldest first), sending each finished
@@ -120,6 +132,7 @@ where
     let tenant = settings.tenant.as_str();
     let stream = source.stream().to_string();
     let store_error = |source| CollectError::Store { tenant: tenant.to_string(), stream: stream.clone(), source };
+    let spool_error = |source| CollectError::Spool { tenant: tenant.to_string(), stream: stream.clone(), source };
     let mut report = CollectReport { tenant: tenant.to_string(), stream: stream.clone(), ..CollectReport::default() };
 
     let started = source.http().now();
@@ -143,7 +156,7 @@ where
     let mut sent_this_run = HashSet::new();
 
     for window in windows {
-        let (entries, stop) = read_window(source, window, deadline, &mut report, progress).await;
+        let (spool, stop) = read_window(source, window, deadline, &mut report, progress).await.map_err(spool_error)?;
         let through = match &stop {
             None => Some(window.end),
             // Oldest first, what was read is a complete prefix: keep it rather than read it again.
@@ -156,24 +169,35 @@ where
         // Handing a window over may need a user lookup or two (Zendesk), also when its last page came in
         // just before the deadline or the budget cut it short: allow them, then restore the deadline.
         source.http().set_deadline(Some(hand_deadline));
-        let mut hand = Hand { source, tenant, queue, checkpoint: checkpoint.as_ref(), sent: &mut sent_this_run };
-        let handed = hand.hand(entries, &mut report).await;
+        let mut handed = Handed::new(settings.windows.overlap);
+        let mut failed = None;
+        for chunk in spool.into_chunks().map_err(spool_error)? {
+            let chunk = chunk.map_err(spool_error)?;
+            let mut hand = Hand { source, tenant, queue, checkpoint: checkpoint.as_ref(), sent: &mut sent_this_run };
+            match hand.hand(chunk, &mut report).await {
+                Ok(seen) => handed.extend(seen),
+                Err(error) => {
+                    failed = Some(error);
+                    break;
+                }
+            }
+        }
         source.http().set_deadline(Some(deadline));
-        let handed = match handed {
-            Ok(handed) => handed,
-            Err(HandError::Source(SourceError::Http(HttpError::OutOfTime { .. }))) => {
+        match failed {
+            None => {}
+            Some(HandError::Source(SourceError::Http(HttpError::OutOfTime { .. }))) => {
                 record_stop(&mut report, Some(Stop::OutOfTime));
                 break;
             }
-            Err(HandError::Source(error)) => {
+            Some(HandError::Source(error)) => {
                 record_stop(&mut report, Some(Stop::Error(error)));
                 break;
             }
-            Err(HandError::Store(error)) => return Err(store_error(error)),
-        };
-        let through = through.or_else(|| handed.iter().map(|seen| seen.at).max());
+            Some(HandError::Store(error)) => return Err(store_error(error)),
+        }
+        let through = through.or(handed.newest);
         if let Some(through) = through {
-            let next = Checkpoint::advance(checkpoint.as_ref(), through, &handed, settings.windows.overlap);
+            let next = Checkpoint::advance(checkpoint.as_ref(), through, &handed.seen, settings.windows.overlap);
             checkpoints.save(tenant, &stream, &next, version).await.map_err(store_error)?;
             version += 1;
             report.checkpoint = Some(next.through);
@@ -203,31 +227,31 @@ fn record_stop(report: &mut CollectReport, stop: Option<Stop>) {
     }
 }
 
-/// Reads every page of one window; on an error, what was read so far and why it stopped.
+/// Reads every page of one window into a spool; on an error, what was read so far and why it stopped.
 async fn read_window<S: AuditSource>(
     source: &S,
     window: Window,
     deadline: DateTime<Utc>,
     report: &mut CollectReport,
     progress: &(dyn Fn(&CollectReport) + Send + Sync),
-) -> (Vec<RawEntry>, Option<Stop>) {
-    let mut entries = Vec::new();
+) -> std::io::Result<(Spool, Option<Stop>)> {
+    let mut entries = Spool::default();
     let mut cursor: Option<String> = None;
     let mut restarts = 0;
     loop {
         if source.http().now() >= deadline {
-            return (entries, Some(Stop::OutOfTime));
+            return Ok((entries, Some(Stop::OutOfTime)));
         }
         match source.page(window, cursor.as_deref()).await {
             Ok(page) => {
                 report.pages += 1;
                 report.entries += page.entries.len();
-                entries.extend(page.entries);
+                entries.push(page.entries)?;
                 report.http = source.http().stats();
                 progress(report);
                 match page.next_cursor {
                     Some(next) => cursor = Some(next),
-                    None => return (entries, None),
+                    None => return Ok((entries, None)),
                 }
             }
             Err(SourceError::InvalidCursor { .. }) if restarts < CURSOR_RESTARTS => {
@@ -236,11 +260,39 @@ async fn read_window<S: AuditSource>(
                 restarts += 1;
                 report.cursor_restarts += 1;
                 report.entries -= entries.len();
-                entries.clear();
+                entries.clear()?;
                 cursor = None;
             }
-            Err(SourceError::Http(HttpError::OutOfTime { .. })) => return (entries, Some(Stop::OutOfTime)),
-            Err(error) => return (entries, Some(Stop::Error(error))),
+            Err(SourceError::Http(HttpError::OutOfTime { .. })) => return Ok((entries, Some(Stop::OutOfTime))),
+            Err(error) => return Ok((entries, Some(Stop::Error(error)))),
+        }
+    }
+}
+
+/// The activities a window handed downstream, as far as its checkpoint needs them: the newest time, and
+/// the ids near it (the next run re-reads the overlap before the checkpoint). Older ones are dropped as
+/// the window goes, so a large window does not hold every id.
+struct Handed {
+    seen: Vec<Seen>,
+    newest: Option<DateTime<Utc>>,
+    overlap: chrono::Duration,
+}
+
+impl Handed {
+    fn new(overlap: chrono::Duration) -> Handed {
+        Handed { seen: Vec::new(), newest: None, overlap }
+    }
+
+    fn extend(&mut self, seen: Vec<Seen>) {
+        self.newest = seen.iter().map(|s| s.at).max().max(self.newest);
+        self.seen.extend(seen);
+        if self.seen.len() > 2 * MAX_RECENT_IDS
+            && let Some(newest) = self.newest
+        {
+            // The checkpoint keeps ids from a whole second before `through - overlap`, and `through` is at
+            // least the newest: anything older than that, less a second, is never kept.
+            let keep_from = newest - self.overlap - chrono::Duration::seconds(1);
+            self.seen.retain(|s| s.at >= keep_from);
         }
     }
 }
@@ -281,14 +333,40 @@ impl<S: AuditSource, Q: ActivityQueue + Sync> Hand<'_, S, Q> {
         report.rejected.extend(ingested.rejected);
         let handed: Vec<Seen> =
             ingested.activities.iter().map(|a| Seen { id: a.id.clone(), at: a.occurred_at }).collect();
-        let batches = into_batches(ingested.activities);
-        report.activities_sent += handed.len();
+        let activities = fit_queue(ingested.activities, self.queue.max_activity_bytes(), self.source.stream(), report);
+        let activities_sent = activities.len();
+        let batches = into_batches(activities);
+        report.activities_sent += activities_sent;
         report.batches_sent += batches.len();
         if !batches.is_empty() {
             self.queue.send(batches).await.map_err(HandError::Store)?;
         }
         Ok(handed)
     }
+}
+
+/// The activities with every one the queue cannot carry trimmed to its normalized fields (its raw entry
+/// replaced by a marker) or, when even that is too large, set aside; both are counted in the report and
+/// logged by id. An entry that cannot go on the queue as it is must not stop its stream for good.
+fn fit_queue(activities: Vec<Activity>, max_bytes: usize, stream: &str, report: &mut CollectReport) -> Vec<Activity> {
+    let mut fitting = Vec::with_capacity(activities.len());
+    for activity in activities {
+        let bytes = activity.json_bytes();
+        if bytes <= max_bytes {
+            fitting.push(activity);
+            continue;
+        }
+        let trimmed = activity.without_raw("raw entry too large for the activities queue");
+        if trimmed.json_bytes() <= max_bytes {
+            tracing::warn!(stream, activity = %activity.id, bytes, "raw entry too large for the queue; sent without it");
+            report.trimmed.push(activity.id);
+            fitting.push(trimmed);
+        } else {
+            tracing::error!(stream, activity = %activity.id, bytes, "activity too large for the queue; set aside");
+            report.set_aside.push(activity.id);
+        }
+    }
+    fitting
 }
 
 #[cfg(test)]

@@ -15,11 +15,12 @@
 use std::collections::{BTreeMap, HashSet};
 
 use chrono::{DateTime, Utc};
+use saaswarden_core::Activity;
 use saaswarden_core::detect::{Context, Engine, usage_keys};
 use saaswarden_core::enrich::Enricher;
-use saaswarden_core::{Activity, Alert};
 use saaswarden_policy::{Evaluator, EvaluatorState, Per, PolicySet};
 use saaswarden_store::{ActivityBatch, ActivityLog, AlertStore, Directory, StateStore, StoreError};
+use serde::{Deserialize, Serialize};
 use tracing::{debug, warn};
 
 /// How often a batch is retried after losing a race for the user's state.
@@ -105,8 +106,7 @@ where
     let termination = store.termination(&batch.tenant, &batch.user).await?;
     let ctx = Context { tenant: batch.tenant.clone(), tenant_first_seen: Some(tenant_first_seen), usage, termination };
 
-    let ids: Vec<String> = batch.activities.iter().map(|a| a.id.clone()).collect();
-    let stored = store.existing(&batch.tenant, &ids).await?;
+    let stored = store.existing(&batch.tenant, &batch.activities).await?;
 
     // Custom policies run once per batch, before the user's state is committed; only the policy sets with
     // a matching activity read and write their counters (see `Policies`).
@@ -120,9 +120,10 @@ where
             let last_seen = store.load_user(&batch.tenant, &batch.user).await?.value.last_seen;
             let fresh = unprocessed(&batch.activities, &stored, last_seen);
             for (set, record) in matching {
-                let alerts = evaluate_policies(set, record, store, &batch.tenant, &batch.user, &fresh).await?;
-                policy_report.alerts_raised += alerts.len();
-                policy_report.alerts_created += store.upsert(&alerts).await?;
+                let (raised, created) =
+                    evaluate_policies(set, record, store, &batch.tenant, &batch.user, &fresh).await?;
+                policy_report.alerts_raised += raised;
+                policy_report.alerts_created += created;
             }
         }
     }
@@ -179,41 +180,86 @@ fn unprocessed<'a>(
     fresh
 }
 
-/// Runs the custom policies over the batch's new activities against the tenant's policy counters, saving
-/// them conditionally (a concurrent batch of the same tenant means a reload and a retry).
-async fn evaluate_policies<S: StateStore + Sync>(
+/// How many users' last counted batches a policy-counter record remembers. A crashed batch comes back
+/// within the queue's visibility timeout; the per-user records need one, the tenant's shared one enough to
+/// outlast the other users' batches meanwhile while staying a small item.
+const COUNTED_BATCHES: usize = 32;
+
+/// A policy-counter record as stored: the evaluator's counters and the batches last counted into them
+/// (user, batch mark), newest last. Records written before the marks were bare counters.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct PolicyRecord {
+    evaluator: EvaluatorState,
+    #[serde(default)]
+    counted: Vec<(String, String)>,
+}
+
+impl PolicyRecord {
+    fn decode(value: serde_json::Value, tenant: &str) -> Result<PolicyRecord, StoreError> {
+        let corrupt = |source| StoreError::Corrupt { what: "policy state of tenant", id: tenant.to_string(), source };
+        if value.is_null() {
+            Ok(PolicyRecord::default())
+        } else if value.get("evaluator").is_some() {
+            serde_json::from_value(value).map_err(corrupt)
+        } else {
+            let evaluator = serde_json::from_value(value).map_err(corrupt)?;
+            Ok(PolicyRecord { evaluator, counted: Vec::new() })
+        }
+    }
+}
+
+/// A batch's mark: its first and last new activity and their count (the activities are in time order).
+fn batch_mark(activities: &[&Activity]) -> String {
+    let id = |a: Option<&&Activity>| a.map_or("", |a| a.id.as_str()).to_string();
+    format!("{}..{}#{}", id(activities.first()), id(activities.last()), activities.len())
+}
+
+/// Runs the custom policies over the batch's new activities against the tenant's policy counters; returns
+/// the alerts raised and created.
+///
+/// Exactly once, whatever crashes: the alerts are upserted (idempotent) *before* the counters are saved,
+/// and the counters are saved with the batch's mark in one conditional write. A batch that comes back
+/// after its counters were saved finds its mark and counts nothing again; one that comes back before
+/// evaluates from the same counters to the same alerts. A concurrent batch of the tenant means a reload
+/// and a retry.
+async fn evaluate_policies<S: StateStore + AlertStore + Sync>(
     set: &PolicySet,
     record: &str,
     store: &S,
     tenant: &str,
     user: &str,
     activities: &[&Activity],
-) -> Result<Vec<Alert>, StoreError> {
+) -> Result<(usize, usize), StoreError> {
+    if activities.is_empty() {
+        return Ok((0, 0));
+    }
+    let mark = batch_mark(activities);
     let mut attempt = 0;
     loop {
         attempt += 1;
         let saved = store.load_tenant_state(tenant, record).await?;
-        let state: EvaluatorState = if saved.value.is_null() {
-            EvaluatorState::default()
-        } else {
-            serde_json::from_value(saved.value).map_err(|source| StoreError::Corrupt {
-                what: "policy state of tenant",
-                id: tenant.to_string(),
-                source,
-            })?
-        };
-        let mut evaluator = Evaluator::with_state(set, tenant, state);
+        let PolicyRecord { evaluator, mut counted } = PolicyRecord::decode(saved.value, tenant)?;
+        if counted.iter().any(|(u, m)| u == user && *m == mark) {
+            return Ok((0, 0));
+        }
+        let mut evaluator = Evaluator::with_state(set, tenant, evaluator);
         let mut alerts = Vec::new();
         for activity in activities {
             alerts.extend(evaluator.observe(activity, user));
         }
-        let state = serde_json::to_value(evaluator.into_state()).map_err(|source| StoreError::Corrupt {
+        let created = store.upsert(&alerts).await?;
+        counted.retain(|(u, _)| u != user);
+        counted.push((user.to_string(), mark.clone()));
+        let excess = counted.len().saturating_sub(COUNTED_BATCHES);
+        counted.drain(..excess);
+        let next = PolicyRecord { evaluator: evaluator.into_state(), counted };
+        let state = serde_json::to_value(&next).map_err(|source| StoreError::Corrupt {
             what: "policy state of tenant",
             id: tenant.to_string(),
             source,
         })?;
         match store.save_tenant_state(tenant, record, &state, saved.version).await {
-            Ok(()) => return Ok(alerts),
+            Ok(()) => return Ok((alerts.len(), created)),
             Err(StoreError::Conflict { .. }) if attempt < STATE_RETRIES => {
                 warn!(tenant, attempt, "policy state changed concurrently; re-evaluating the batch");
             }

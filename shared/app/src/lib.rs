@@ -12,10 +12,11 @@ pub mod govern;
 pub mod ingest;
 pub mod messages;
 pub mod replay;
+mod spool;
 
 pub use collect::{CollectError, CollectReport, CollectSettings, HAND_GRACE, collect_once, stream_budget};
 pub use detect::{BatchReport, Detectors, Policies, detect_batch};
 pub use error::AppError;
 pub use ingest::{Ingested, into_batches, normalize_entries};
-pub use messages::{DeliveryReport, Failure, Message, detect_messages};
+pub use messages::{DeliveryReport, Failure, Message, detect_messages, detect_messages_while};
 pub use replay::{ReplayInput, RunReport, replay};

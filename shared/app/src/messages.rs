@@ -34,6 +34,8 @@ pub enum Failure {
     Detection(String),
     /// An earlier message of the same group failed in this delivery: not processed, to keep order.
     HeldBack,
+    /// The invocation's time ran short before the message's turn: not processed, delivered again.
+    OutOfTime,
 }
 
 #[derive(Debug, Default)]
@@ -54,9 +56,30 @@ pub async fn detect_messages<S>(detectors: &Detectors<'_>, store: &S, messages: 
 where
     S: ActivityLog + StateStore + AlertStore + Directory + Sync,
 {
+    detect_messages_while(detectors, store, messages, &|| true).await
+}
+
+/// [`detect_messages`], starting each message only while `time_remains()`: the rest are reported failed
+/// ([`Failure::OutOfTime`]) so the queue delivers them again, rather than the whole delivery timing out
+/// and coming back — the detected messages included.
+pub async fn detect_messages_while<S>(
+    detectors: &Detectors<'_>,
+    store: &S,
+    messages: Vec<Message>,
+    time_remains: &(dyn Fn() -> bool + Sync),
+) -> DeliveryReport
+where
+    S: ActivityLog + StateStore + AlertStore + Directory + Sync,
+{
     let mut report = DeliveryReport::default();
     let mut failed_groups: HashSet<String> = HashSet::new();
+    let mut out_of_time = false;
     for message in messages {
+        out_of_time = out_of_time || !time_remains();
+        if out_of_time {
+            report.failed.push((message.id, Failure::OutOfTime));
+            continue;
+        }
         if let Some(group) = &message.group
             && failed_groups.contains(group)
         {
@@ -156,5 +179,30 @@ mod tests {
 
         assert_eq!((first.detected.new_activities, first.failed.len()), (2, 0));
         assert_eq!((second.detected.new_activities, second.detected.redelivered, second.failed.len()), (0, 2, 0));
+    }
+
+    #[tokio::test]
+    async fn messages_left_when_time_runs_short_are_returned_unprocessed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = SqliteStore::open(&dir.path().join("s.db")).expect("store");
+        let engine = Engine::from_config(&saaswarden_core::config::Config::default());
+        let detectors = Detectors { engine: &engine, policies: None, enricher: &NoEnrichment };
+        let alice = "alice@acme.example";
+        let messages = vec![
+            message("m1", "acme#alice", &batch(alice, &["a1"])),
+            message("m2", "acme#alice", &batch(alice, &["a2"])),
+            message("m3", "acme#bob", &batch("bob@acme.example", &["b1"])),
+        ];
+        // Time for one message: the clock is a count of the checks made, not the wall clock.
+        let checks = std::sync::atomic::AtomicUsize::new(0);
+        let time_remains = || checks.fetch_add(1, std::sync::atomic::Ordering::SeqCst) < 1;
+
+        let report = detect_messages_while(&detectors, &store, messages, &time_remains).await;
+
+        assert_eq!(report.failed_ids(), ["m2", "m3"]);
+        assert!(report.failed.iter().all(|(_, why)| *why == Failure::OutOfTime), "{:?}", report.failed);
+        let query = ActivityQuery { tenant: Some("acme".into()), limit: 100, ..ActivityQuery::default() };
+        let stored: Vec<String> = store.search(&query).await.expect("search").into_iter().map(|a| a.id).collect();
+        assert_eq!(stored, ["slack:a1"], "only the message started in time was detected");
     }
 }

@@ -79,9 +79,7 @@ pub fn alert_event(record: &EventRecord) -> Result<Option<AlertEvent>, EventErro
         }
     };
     let previous_status: Option<AlertStatus> = previous.as_ref().map(|p| p.status);
-    let new_evidence = previous.as_ref().map_or(alert.activity_ids.len(), |p| {
-        alert.activity_ids.iter().filter(|id| !p.activity_ids.contains(id)).count()
-    });
+    let new_evidence = alert.evidence_total().saturating_sub(previous.as_ref().map_or(0, Alert::evidence_total));
     let detail = json!({
         "alert": alert,
         "previousStatus": previous_status,

@@ -181,9 +181,16 @@ impl SqsActivityQueue {
     }
 }
 
+/// Room in a message for the batch around one activity (tenant, user, brackets).
+const BATCH_ENVELOPE: usize = 2 * 1024;
+
 impl ActivityQueue for SqsActivityQueue {
     fn send(&self, batches: Vec<ActivityBatch>) -> impl Future<Output = Result<(), StoreError>> + Send {
         self.send_batches(batches)
+    }
+
+    fn max_activity_bytes(&self) -> usize {
+        MESSAGE_BUDGET - BATCH_ENVELOPE
     }
 }
 

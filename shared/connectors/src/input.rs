@@ -115,17 +115,28 @@ fn is_log_file(path: &Path) -> bool {
 
 fn read_file(path: &Path, app: App, out: &mut ReadOutcome) -> Result<(), InputError> {
     let bytes = fs::read(path).map_err(|source| InputError::Open { path: path.to_path_buf(), source })?;
-    let label = path.display().to_string();
+    read_bytes_into(&path.display().to_string(), bytes, app, out);
+    Ok(())
+}
+
+/// Reads the content of one exported file, named `label` in locations: what [`read_path`] does with each
+/// file once it is open.
+pub fn read_bytes(label: &str, bytes: Vec<u8>, app: App) -> ReadOutcome {
+    let mut outcome = ReadOutcome::default();
+    read_bytes_into(label, bytes, app, &mut outcome);
+    outcome
+}
+
+fn read_bytes_into(label: &str, bytes: Vec<u8>, app: App, out: &mut ReadOutcome) {
     let text = match String::from_utf8(bytes) {
         Ok(text) => text,
         Err(err) => {
             let reason = format!("not UTF-8 text ({err}); audit-log exports are JSON");
-            out.rejected.push(Rejected { location: label, entry_id: None, reason });
-            return Ok(());
+            out.rejected.push(Rejected { location: label.to_string(), entry_id: None, reason });
+            return;
         }
     };
-    read_text(&label, text.trim_start_matches('\u{feff}'), app, out);
-    Ok(())
+    read_text(label, text.trim_start_matches('\u{feff}'), app, out);
 }
 
 fn read_text(label: &str, text: &str, app: App, out: &mut ReadOutcome) {

@@ -189,6 +189,23 @@ pub struct Activity {
 }
 
 impl Activity {
+    /// The size of the activity as JSON, without building the text.
+    pub fn json_bytes(&self) -> usize {
+        let mut counter = ByteCount(0);
+        // Counting cannot fail, and every field serializes.
+        let _ = serde_json::to_writer(&mut counter, self);
+        counter.0
+    }
+
+    /// The activity with its raw entry replaced by a marker naming why and how large it was: what a queue
+    /// or the audit trail keeps of an entry too large for it. The normalized fields stay, so detection still
+    /// sees the activity.
+    pub fn without_raw(&self, reason: &str) -> Activity {
+        let mut trimmed = self.clone();
+        trimmed.raw = serde_json::json!({ "omitted": reason, "bytes": self.json_bytes() });
+        trimmed
+    }
+
     /// The key that groups a person's activities across apps: their email when known, else the app's id
     /// for the actor (`slack:W123`), else the system marker.
     pub fn user_key(&self) -> String {
@@ -223,4 +240,18 @@ impl Activity {
 /// Builds the activity id for an app's own entry id.
 pub fn activity_id(app: App, source_id: &str) -> String {
     format!("{app}:{source_id}")
+}
+
+/// An `io::Write` that only counts.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -1,5 +1,6 @@
 //! Alerts and their resolution workflow: open → resolved (with a resolution) or dismissed.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::str::FromStr;
 
@@ -141,15 +142,44 @@ pub struct Alert {
     /// When the evidence says it happened: the time of the activity that completed the pattern. Using data
     /// time rather than the wall clock keeps replays identical.
     pub created_at: DateTime<Utc>,
-    /// The `<app>:<source id>` of every evidence activity, oldest first.
+    /// The `<app>:<source id>` of the evidence activities, oldest first: all of them while there are at most
+    /// [`FIRST_EVIDENCE_IDS`] + [`LATEST_EVIDENCE_IDS`], then the first and the latest ones (see
+    /// `evidence_span` for the whole count; the audit trail holds every activity, found by user and time).
     pub activity_ids: Vec<String>,
+    /// How many evidence activities the alert has gathered and over which times, once merges have grown it;
+    /// `None` while `activity_ids` is the whole, unmerged list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evidence_span: Option<EvidenceSpan>,
     /// The facts behind the alert (distance, speed, baseline vs observed, tags matched, …).
     pub evidence: serde_json::Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resolution: Option<Resolution>,
 }
 
+/// The extent of an alert's evidence when `activity_ids` no longer lists all of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceSpan {
+    /// Distinct evidence activities merged into the alert, the listed ones included.
+    pub total: u64,
+    /// The time of the activity that first completed the pattern (the alert's `created_at`).
+    pub first_at: DateTime<Utc>,
+    /// The time of the latest activity that completed the pattern again.
+    pub last_at: DateTime<Utc>,
+}
+
+/// An alert keeps the ids of its first evidence activities (how it started) and of its latest ones (what is
+/// happening now). An attack that goes on for days must not grow the alert without end: past DynamoDB's
+/// 400 KB item or EventBridge's 256 KB event limit every later batch of the user would fail, which would let
+/// an attacker switch off detection and auditing for themselves. 100 ids are about 3 KB.
+pub const FIRST_EVIDENCE_IDS: usize = 20;
+pub const LATEST_EVIDENCE_IDS: usize = 80;
+
 impl Alert {
+    /// How many evidence activities the alert stands for, including those no longer listed.
+    pub fn evidence_total(&self) -> u64 {
+        self.evidence_span.map_or(self.activity_ids.len() as u64, |span| span.total)
+    }
+
     /// Moves the alert to resolved or dismissed. Re-resolving replaces the earlier resolution, so an
     /// analyst can correct a verdict; the store keeps the history.
     pub fn resolve(&mut self, resolution: Resolution) {
@@ -175,13 +205,32 @@ pub fn alert_id(tenant: &str, policy_id: &str, subject: &str, window: &str) -> S
 }
 
 /// Folds a newer version of the same alert (same id: a burst that grew, a redelivery) into the stored one:
-/// evidence ids are unioned in order, the newest title and facts win, and the analyst's status and
-/// resolution are kept.
+/// new evidence ids are appended in order and counted (the list itself stays bounded, see
+/// [`FIRST_EVIDENCE_IDS`]), the newest title and facts win, and the analyst's status and resolution are kept.
+///
+/// An id already listed is not counted again; an id that was listed once and has since been dropped from
+/// the middle would be, which is why the detector skips redelivered activities before detection.
 pub fn merge_alert(stored: &mut Alert, newer: Alert) {
-    for id in newer.activity_ids {
-        if !stored.activity_ids.contains(&id) {
-            stored.activity_ids.push(id);
-        }
+    let newer_total = newer.evidence_total();
+    let listed = newer.activity_ids.len() as u64;
+    let span_of =
+        |alert: &Alert| alert.evidence_span.map_or((alert.created_at, alert.created_at), |s| (s.first_at, s.last_at));
+    let (newer_first, newer_last) = span_of(&newer);
+    let known: HashSet<&str> = stored.activity_ids.iter().map(String::as_str).collect();
+    let mut seen = HashSet::new();
+    let fresh: Vec<String> =
+        newer.activity_ids.into_iter().filter(|id| !known.contains(id.as_str()) && seen.insert(id.clone())).collect();
+    // Ids the newer alert no longer lists (it was merged and bounded itself) count as new too.
+    let added = newer_total.saturating_sub(listed) + fresh.len() as u64;
+    if added > 0 {
+        let (first_at, last_at) = span_of(stored);
+        stored.evidence_span = Some(EvidenceSpan {
+            total: stored.evidence_total() + added,
+            first_at: first_at.min(newer_first),
+            last_at: last_at.max(newer_last),
+        });
+        stored.activity_ids.extend(fresh);
+        bound_evidence_ids(&mut stored.activity_ids);
     }
     for app in newer.apps {
         if !stored.apps.contains(&app) {
@@ -196,6 +245,14 @@ pub fn merge_alert(stored: &mut Alert, newer: Alert) {
     stored.created_at = stored.created_at.min(newer.created_at);
 }
 
+/// Drops the ids between the first and the latest ones kept.
+fn bound_evidence_ids(ids: &mut Vec<String>) {
+    let keep = FIRST_EVIDENCE_IDS + LATEST_EVIDENCE_IDS;
+    if ids.len() > keep {
+        ids.drain(FIRST_EVIDENCE_IDS..ids.len() - LATEST_EVIDENCE_IDS);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -207,6 +264,69 @@ mod tests {
         assert_ne!(a, alert_id("t", "p", "alice@corp.co", "m2026-01-01"));
         assert_ne!(a, alert_id("t2", "p", "alice@corp.com", "2026-01-01"));
         assert!(a.starts_with("al-") && a.len() == 23);
+    }
+
+    fn alert_with(ids: impl IntoIterator<Item = String>, at_second: i64) -> Alert {
+        Alert {
+            id: "al-1".into(),
+            tenant: "t".into(),
+            policy_id: "anonymous_ip".into(),
+            title: "x".into(),
+            description: String::new(),
+            severity: Severity::Medium,
+            status: AlertStatus::Open,
+            user: "u".into(),
+            apps: vec![App::Slack],
+            created_at: DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(at_second),
+            activity_ids: ids.into_iter().collect(),
+            evidence_span: None,
+            evidence: serde_json::Value::Null,
+            resolution: None,
+        }
+    }
+
+    #[test]
+    fn an_endless_burst_keeps_the_first_and_latest_ids_and_counts_every_one() {
+        let mut stored = alert_with((0..100).map(|i| format!("slack:{i}")), 0);
+        for batch in 1..500 {
+            let ids = (batch * 100..batch * 100 + 100).map(|i| format!("slack:{i}"));
+            merge_alert(&mut stored, alert_with(ids, batch));
+        }
+        assert_eq!(stored.activity_ids.len(), FIRST_EVIDENCE_IDS + LATEST_EVIDENCE_IDS);
+        assert_eq!(stored.activity_ids[0], "slack:0");
+        assert_eq!(stored.activity_ids[FIRST_EVIDENCE_IDS - 1], format!("slack:{}", FIRST_EVIDENCE_IDS - 1));
+        assert_eq!(stored.activity_ids[FIRST_EVIDENCE_IDS], format!("slack:{}", 50_000 - LATEST_EVIDENCE_IDS));
+        assert_eq!(stored.activity_ids.last().map(String::as_str), Some("slack:49999"));
+        let span = stored.evidence_span.expect("a grown alert has a span");
+        assert_eq!((span.total, stored.evidence_total()), (50_000, 50_000));
+        assert_eq!(span.first_at, DateTime::<Utc>::UNIX_EPOCH);
+        assert_eq!(span.last_at, DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(499));
+    }
+
+    #[test]
+    fn merging_an_alert_that_was_itself_bounded_counts_what_it_no_longer_lists() {
+        let mut stored = alert_with((0..10).map(|i| format!("slack:{i}")), 0);
+        let mut newer = alert_with((100..110).map(|i| format!("slack:{i}")), 5);
+        for batch in 1..30 {
+            let ids = (100 + batch * 10..110 + batch * 10).map(|i| format!("slack:{i}"));
+            merge_alert(&mut newer, alert_with(ids, 5 + batch));
+        }
+        assert_eq!(newer.evidence_total(), 300);
+        merge_alert(&mut stored, newer);
+        assert_eq!(stored.evidence_total(), 310);
+        let span = stored.evidence_span.expect("span");
+        assert_eq!(span.last_at, DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(34));
+    }
+
+    #[test]
+    fn merging_known_ids_again_changes_nothing() {
+        let mut stored = alert_with((0..3).map(|i| format!("slack:{i}")), 0);
+        let before = stored.clone();
+        merge_alert(&mut stored, alert_with((0..3).map(|i| format!("slack:{i}")), 0));
+        assert_eq!(stored, before, "no span appears for a redelivery");
+        merge_alert(&mut stored, alert_with(["slack:2".to_string(), "slack:3".into(), "slack:3".into()], 5));
+        assert_eq!(stored.activity_ids, ["slack:0", "slack:1", "slack:2", "slack:3"]);
+        assert_eq!(stored.evidence_total(), 4, "a repeated id in one alert counts once");
     }
 
     #[test]
@@ -241,6 +361,7 @@ mod tests {
             apps: vec![App::Slack],
             created_at: DateTime::<Utc>::UNIX_EPOCH,
             activity_ids: vec![],
+            evidence_span: None,
             evidence: serde_json::Value::Null,
             resolution: None,
         };

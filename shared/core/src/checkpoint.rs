@@ -11,9 +11,10 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-/// At most this many recent ids are kept: a checkpoint stays a small record (≈ 60 bytes per id, well under
-/// DynamoDB's 400 KB item limit), and beyond it downstream idempotence takes over.
-pub const MAX_RECENT_IDS: usize = 5_000;
+/// At most this many recent ids are kept: a checkpoint stays a small record (≈ 60 bytes per id, about
+/// 60 KB: far from DynamoDB's 400 KB item limit and cheap to rewrite every window), and beyond it the
+/// detector's exact recognition of activities already in the audit trail takes over.
+pub const MAX_RECENT_IDS: usize = 1_000;
 
 /// How far one stream (a tenant's Slack audit log, Zendesk audit log or Zendesk access log) was collected.
 /// Stored as JSON; fields are added with defaults so older records keep loading.

@@ -140,6 +140,7 @@ impl Collector {
                     }
                 };
                 emit_lag(&report);
+                emit_oversized(&report);
                 if let Some(error) = &report.error {
                     let permanent = !error.is_transient();
                     error!(tenant = %report.tenant, stream = %report.stream, permanent, error = %error, "source stopped");
@@ -154,6 +155,7 @@ impl Collector {
                     "tenant": report.tenant, "stream": report.stream, "pages": report.pages,
                     "entries": report.entries, "activities_sent": report.activities_sent,
                     "rejected": report.rejected.len(), "out_of_time": report.out_of_time,
+                    "trimmed": report.trimmed, "set_aside": report.set_aside,
                 }));
             }
         }
@@ -162,23 +164,37 @@ impl Collector {
     }
 }
 
-/// One embedded-metric-format line: CloudWatch turns it into `CheckpointLagSeconds`, with no dimension
-/// (for the alarm) and per tenant and stream (to find which).
+/// `CheckpointLagSeconds`: how far behind now the stream's checkpoint is (the staleness alarm).
 fn emit_lag(report: &CollectReport) {
     let Some(checkpoint) = report.checkpoint else { return };
     let lag = (Utc::now() - checkpoint).num_seconds().max(0);
+    emit_metric(report, "CheckpointLagSeconds", "Seconds", lag);
+}
+
+/// `OversizedEntries`: activities too large for the queue, trimmed or set aside (the template's
+/// `OversizedEntriesAlarm`); only written when there are some.
+fn emit_oversized(report: &CollectReport) {
+    let count = report.trimmed.len() + report.set_aside.len();
+    if count > 0 {
+        emit_metric(report, "OversizedEntries", "Count", i64::try_from(count).unwrap_or(i64::MAX));
+    }
+}
+
+/// One embedded-metric-format line: CloudWatch turns it into the metric `name` in namespace `saaswarden`,
+/// with no dimension (for the alarms) and per tenant and stream (to find which).
+fn emit_metric(report: &CollectReport, name: &str, unit: &str, value: i64) {
     let line = json!({
         "_aws": {
             "Timestamp": Utc::now().timestamp_millis(),
             "CloudWatchMetrics": [{
                 "Namespace": "saaswarden",
                 "Dimensions": [[], ["Tenant", "Stream"]],
-                "Metrics": [{ "Name": "CheckpointLagSeconds", "Unit": "Seconds" }]
+                "Metrics": [{ "Name": name, "Unit": unit }]
             }]
         },
         "Tenant": report.tenant,
         "Stream": report.stream,
-        "CheckpointLagSeconds": lag,
+        name: value,
     });
     println!("{line}");
 }

@@ -2,10 +2,11 @@
 //! messages reported back (`ReportBatchItemFailures`), so only they are delivered again.
 
 use std::path::Path;
+use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
-use saaswarden_app::{Detectors, Message, Policies, detect_messages};
+use saaswarden_app::{Detectors, Message, Policies, detect_messages_while};
 use saaswarden_aws::{DynamoStore, StoreSettings, Tables};
 use saaswarden_core::detect::Engine;
 use saaswarden_core::enrich::Enricher;
@@ -17,6 +18,10 @@ use crate::{Assets, CONFIG_VARIABLE, Location, Settings, StartError, location};
 pub const POLICIES_VARIABLE: &str = "POLICIES_LOCATION";
 pub const GEOIP_VARIABLE: &str = "GEOIP_LOCATION";
 pub const RETENTION_VARIABLE: &str = "RETENTION_DAYS";
+
+/// The time a message of 100 activities may take at worst (reads, alert merges, conditional writes, with
+/// the SDK's retries); a message is not started with less left.
+pub const MESSAGE_RESERVE: Duration = Duration::from_secs(10);
 
 /// Everything the detector builds once per cold start.
 pub struct Detector {
@@ -59,6 +64,13 @@ impl Detector {
 
     /// One delivery: every message detected in order; the failed ones reported back.
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        self.handle_until(event, None).await
+    }
+
+    /// [`Detector::handle`] watching the invocation's `deadline` (the runtime's `Context::deadline()`): a
+    /// message is started only with [`MESSAGE_RESERVE`] left, and the rest are reported back unprocessed.
+    /// Timing out instead would bring the whole delivery back.
+    pub async fn handle_until(&self, event: SqsEvent, deadline: Option<SystemTime>) -> SqsBatchResponse {
         let mut unnamed = 0;
         let messages: Vec<Message> = event
             .records
@@ -74,7 +86,8 @@ impl Detector {
             .collect();
         let detectors =
             Detectors { engine: &self.engine, policies: self.policies.as_ref(), enricher: self.enricher.as_ref() };
-        let report = detect_messages(&detectors, &self.store, messages).await;
+        let time_remains = || deadline.is_none_or(|deadline| crate::collector::time_left(deadline) > MESSAGE_RESERVE);
+        let report = detect_messages_while(&detectors, &self.store, messages, &time_remains).await;
         info!(
             activities = report.detected.activities,
             new = report.detected.new_activities,

@@ -4,6 +4,8 @@
 //! back for redelivery (and ends in the dead-letter queue). Outcomes of the action itself — succeeded,
 //! failed with Graph's error, skipped, pending approval — are recorded in the log, not retried here.
 
+use std::collections::HashSet;
+
 use aws_config::SdkConfig;
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
 use chrono::Utc;
@@ -37,14 +39,24 @@ impl GovernanceFunction {
     pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
         let governor = Governor { settings: &self.settings, log: &self.store, idp: &self.provider };
         let mut failed = Vec::new();
+        // A FIFO group (an alert) stops at its first failure: its later decisions are reported back too, so
+        // they come again after it, in order (a notice must not go out before the suspension it announces).
+        let mut failed_groups: HashSet<String> = HashSet::new();
         for record in event.records {
             let id = record.message_id.unwrap_or_default();
+            let group = record.attributes.get("MessageGroupId").cloned();
+            if group.as_ref().is_some_and(|group| failed_groups.contains(group)) {
+                info!(message_id = %id, "an earlier decision of its group failed; held back");
+                failed.push(id);
+                continue;
+            }
             let body = record.body.unwrap_or_default();
             let decision: Decision = match serde_json::from_str(&body) {
                 Ok(decision) => decision,
                 Err(e) => {
                     error!(message_id = %id, error = %e, "unreadable decision");
                     failed.push(id);
+                    failed_groups.extend(group);
                     continue;
                 }
             };
@@ -56,6 +68,7 @@ impl GovernanceFunction {
                 Err(e) => {
                     error!(message_id = %id, alert = %decision.alert_id, error = %e, "decision failed; will retry");
                     failed.push(id);
+                    failed_groups.extend(group);
                 }
             }
         }

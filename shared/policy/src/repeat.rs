@@ -338,6 +338,7 @@ fn build_alert(
         apps,
         created_at: activity.occurred_at,
         activity_ids: hits.iter().map(|h| h.id.clone()).collect(),
+        evidence_span: None,
         evidence,
         resolution: None,
     }

@@ -40,11 +40,13 @@ pub trait ActivityLog {
     /// Stores activities, ignoring ids already stored. Returns how many were new.
     fn append(&self, activities: &[Activity]) -> impl Future<Output = Result<usize, StoreError>> + Send;
 
-    /// Which of `ids` (of one tenant) are already stored.
+    /// The ids of `activities` (of one tenant) already stored. Exact on every adapter: detection relies on
+    /// it to recognise a redelivered or replayed activity. The activities (not only their ids) are given so
+    /// an adapter that files activities by user and time can look there.
     fn existing(
         &self,
         tenant: &str,
-        ids: &[String],
+        activities: &[Activity],
     ) -> impl Future<Output = Result<std::collections::HashSet<String>, StoreError>> + Send;
 
     /// The stored activities among `ids` (of one tenant), in the order of `ids`; unknown ids are left out.
@@ -183,6 +185,12 @@ pub struct AlertFilter {
 /// Where collectors hand activities to detection.
 pub trait ActivityQueue {
     fn send(&self, batches: Vec<ActivityBatch>) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The largest activity (as JSON) the queue carries. A collector trims a larger one's raw entry before
+    /// sending it, so one oversized entry never stops its stream (`saaswarden_app::collect_once`).
+    fn max_activity_bytes(&self) -> usize {
+        usize::MAX
+    }
 }
 
 /// Where collectors keep how far each audit-log stream was read (`saaswarden_core::checkpoint`).

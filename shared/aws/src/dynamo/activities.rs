@@ -9,9 +9,9 @@
 //!   which user's chunks hold an evidence activity, and about when.
 //!
 //! An id alone names no chunk. Finding any activity by id would need one pointer per activity, a write
-//! unit each — the whole cost budget. So `existing` answers from nothing (detection recognises
-//! redeliveries by the user's state, and `append` skips ids already in the user's chunks of that time),
-//! and `get_many` finds alert evidence through the pointers. See docs/aws-storage.md.
+//! unit each — the whole cost budget. So `existing` is given the activities, and reads their users' chunks
+//! over their times (exact, one query per user and batch); `append` skips ids already in those chunks;
+//! `get_many` finds alert evidence through the pointers. See docs/aws-storage.md.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::future::Future;
@@ -75,8 +75,7 @@ fn activity_json(activity: &Activity) -> Result<Vec<u8>, StoreError> {
         return Ok(json);
     }
     warn!(activity = %activity.id, bytes = json.len(), "raw entry too large for the audit trail; stored without it");
-    let mut trimmed = activity.clone();
-    trimmed.raw = serde_json::json!({ "omitted": "raw entry too large for the audit trail", "bytes": json.len() });
+    let trimmed = activity.without_raw("raw entry too large for the audit trail");
     serde_json::to_vec(&trimmed).map_err(|e| corrupt("activity", activity.id.clone(), e))
 }
 
@@ -132,6 +131,25 @@ impl DynamoStore {
                 return Ok(chunks);
             }
         }
+    }
+
+    /// The ids among `activities` already in their users' chunks.
+    async fn stored_ids(&self, tenant: &str, activities: &[Activity]) -> Result<HashSet<String>, StoreError> {
+        let mut spans: BTreeMap<String, (DateTime<Utc>, DateTime<Utc>, HashSet<&str>)> = BTreeMap::new();
+        for activity in activities.iter().filter(|a| a.tenant == tenant) {
+            let at = activity.occurred_at;
+            let span = spans.entry(activity.user_key()).or_insert_with(|| (at, at, HashSet::new()));
+            span.0 = span.0.min(at);
+            span.1 = span.1.max(at);
+            span.2.insert(&activity.id);
+        }
+        let mut found = HashSet::new();
+        for (user, (first, last, ids)) in spans {
+            for chunk in self.user_chunks(tenant, &user, Some(first), Some(last), None).await? {
+                found.extend(chunk.activities.into_iter().map(|a| a.id).filter(|id| ids.contains(id.as_str())));
+            }
+        }
+        Ok(found)
     }
 
     async fn append_activities(&self, activities: &[Activity]) -> Result<usize, StoreError> {
@@ -284,14 +302,14 @@ impl ActivityLog for DynamoStore {
         self.append_activities(activities)
     }
 
-    /// Always empty on DynamoDB: see the module documentation. `detect_batch` then relies on the user's
-    /// state (recent ids) to recognise a redelivery, and `append` never stores an id twice for a user.
+    /// Reads the chunks of each activity's user over the activities' times: one query per user, the same
+    /// read `append` makes. See the module documentation.
     fn existing(
         &self,
-        _tenant: &str,
-        _ids: &[String],
+        tenant: &str,
+        activities: &[Activity],
     ) -> impl Future<Output = Result<HashSet<String>, StoreError>> + Send {
-        std::future::ready(Ok(HashSet::new()))
+        self.stored_ids(tenant, activities)
     }
 
     /// Alert evidence (ids an alert names); other ids are left out. See the module documentation.

@@ -4,7 +4,7 @@
 //! (new and old images) feeds the notifier, which turns item changes into "Alert Created" / "Alert
 //! Updated" events (`crate::events`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
 
 use saaswarden_core::alert::merge_alert;
@@ -85,9 +85,13 @@ impl DynamoStore {
         }
     }
 
+    /// Evidence pointers are written before the alert that cites them: were it the other way round, a
+    /// failure in between would leave an alert whose redelivery changes nothing and so never writes them.
     async fn upsert_alerts(&self, alerts: &[Alert]) -> Result<usize, StoreError> {
         let mut created = 0;
-        let mut pointers = Vec::new();
+        // One pointer per evidence activity, whichever alerts cite it: a BatchWriteItem with the same key
+        // twice is refused whole, and two detections often cite one sign-in.
+        let mut pointed: HashSet<String> = HashSet::new();
         for alert in alerts {
             let mut attempt = 0;
             loop {
@@ -104,17 +108,24 @@ impl DynamoStore {
                     }
                     None => (alert.clone(), Vec::new(), 0, Vec::new()),
                 };
-                if self.write_alert(&merged, &history, version).await? {
-                    if version == 0 {
-                        created += 1;
-                    }
-                    pointers.extend(alert.activity_ids.iter().filter(|id| !known_ids.contains(id)).map(|id| {
+                let known: HashSet<&str> = known_ids.iter().map(String::as_str).collect();
+                let pointers: Vec<Item> = alert
+                    .activity_ids
+                    .iter()
+                    .filter(|id| !known.contains(id.as_str()) && pointed.insert(id.to_string()))
+                    .map(|id| {
                         let mut item = evidence_key(&alert.tenant, id);
                         item.insert("user".into(), s(&alert.user));
                         item.insert("at".into(), n(alert.created_at.timestamp_micros()));
                         item.insert("expires_at".into(), n(self.expires_at(alert.created_at)));
                         item
-                    }));
+                    })
+                    .collect();
+                self.batch_put(&self.tables.activities, pointers).await?;
+                if self.write_alert(&merged, &history, version).await? {
+                    if version == 0 {
+                        created += 1;
+                    }
                     break;
                 }
                 if attempt >= ALERT_RETRIES {
@@ -122,7 +133,6 @@ impl DynamoStore {
                 }
             }
         }
-        self.batch_put(&self.tables.activities, pointers).await?;
         Ok(created)
     }
 

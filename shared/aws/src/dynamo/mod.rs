@@ -12,11 +12,13 @@ mod directory;
 mod governance;
 mod search;
 mod state;
+mod usage;
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
 
 use aws_sdk_dynamodb::Client;
+use aws_sdk_dynamodb::config::AsyncSleep;
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes, PutRequest, WriteRequest};
 use chrono::{DateTime, Utc};
 use flate2::Compression;
@@ -36,6 +38,18 @@ const WRITE_BATCH: usize = 25;
 const GET_BATCH: usize = 100;
 /// How often the unprocessed part of a batch call is sent again before giving up.
 const UNPROCESSED_RETRIES: usize = 8;
+/// The first and the largest wait before resending an unprocessed part (exponential, full jitter: what
+/// AWS advises for throttled batch calls, so concurrent detectors do not resend in step).
+const BACKOFF_BASE: std::time::Duration = std::time::Duration::from_millis(50);
+const BACKOFF_CAP: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// The wait before the `attempt`-th resend (1-based): a random time up to `BACKOFF_BASE · 2^(attempt-1)`,
+/// capped. `entropy` is any varying number (the clock's nanoseconds).
+fn backoff(attempt: usize, entropy: u32) -> std::time::Duration {
+    let exponent = u32::try_from(attempt.saturating_sub(1)).unwrap_or(u32::MAX).min(16);
+    let ceiling = BACKOFF_BASE.saturating_mul(1_u32 << exponent).min(BACKOFF_CAP);
+    ceiling.mul_f64(f64::from(entropy) / f64::from(u32::MAX))
+}
 
 /// Settings of the store that are not table names.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,11 +71,12 @@ pub struct DynamoStore {
     tables: Tables,
     settings: StoreSettings,
     meter: CapacityMeter,
+    saturated: usage::SaturatedPlaces,
 }
 
 impl DynamoStore {
     pub fn new(client: Client, tables: Tables, settings: StoreSettings) -> DynamoStore {
-        DynamoStore { client, tables, settings, meter: CapacityMeter::default() }
+        DynamoStore { client, tables, settings, meter: CapacityMeter::default(), saturated: Default::default() }
     }
 
     /// The same store tallying its estimated capacity units into `meter` (the cost bench).
@@ -123,6 +138,16 @@ impl DynamoStore {
         Ok(output.item)
     }
 
+    /// Waits before resending the unprocessed part of a batch call, on the SDK's own timer.
+    async fn back_off(&self, attempt: usize) {
+        let entropy = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |since| since.subsec_nanos().wrapping_mul(2_654_435_761));
+        if let Some(sleep) = self.client.config().sleep_impl() {
+            sleep.sleep(backoff(attempt, entropy)).await;
+        }
+    }
+
     /// Reads items by key in batches of 100, retrying what DynamoDB leaves unprocessed.
     async fn batch_get(&self, table: &str, keys: Vec<Item>, consistent: bool) -> Result<Vec<Item>, StoreError> {
         let mut found = Vec::new();
@@ -136,6 +161,9 @@ impl DynamoStore {
                         "DynamoDB table {table}: {} keys still unprocessed after {UNPROCESSED_RETRIES} batch reads",
                         pending.len()
                     )));
+                }
+                if attempts > 1 {
+                    self.back_off(attempts - 1).await;
                 }
                 let request = KeysAndAttributes::builder()
                     .set_keys(Some(pending.clone()))
@@ -195,6 +223,9 @@ impl DynamoStore {
                         "DynamoDB table {table}: {} items still unprocessed after {UNPROCESSED_RETRIES} batch writes",
                         pending.len()
                     )));
+                }
+                if attempts > 1 {
+                    self.back_off(attempts - 1).await;
                 }
                 let output = self
                     .client
@@ -265,4 +296,18 @@ where
     E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
 {
     error.as_service_error().and_then(|e| e.code()) == Some("ConditionalCheckFailedException")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_to_its_cap_and_is_jittered_below_it() {
+        assert_eq!(backoff(1, u32::MAX), BACKOFF_BASE);
+        assert_eq!(backoff(3, u32::MAX), BACKOFF_BASE * 4);
+        assert_eq!(backoff(40, u32::MAX), BACKOFF_CAP);
+        assert_eq!(backoff(3, 0), std::time::Duration::ZERO);
+        assert!(backoff(3, u32::MAX / 2) < BACKOFF_BASE * 4 && backoff(3, u32::MAX / 2) > BACKOFF_BASE);
+    }
 }

@@ -1,25 +1,18 @@
 //! Detector state in the state table: per-user state and tenant records (versioned, compressed JSON),
-//! the tenant's first activity, and place usage (which users used which IP or country, when).
+//! the tenant's first activity; place usage is in `usage.rs`.
 //!
-//! Items: `U#<tenant>#<user>` / `state`; `T#<tenant>` / `state#<name>`; `T#<tenant>` / `first_seen`;
-//! `P#<tenant>#<place>` / `<user>` with `first`, `last` (epoch µs) and `day`.
+//! Items: `U#<tenant>#<user>` / `state`; `T#<tenant>` / `state#<name>`; `T#<tenant>` / `first_seen`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::future::Future;
 
 use aws_sdk_dynamodb::primitives::Blob;
-use aws_sdk_dynamodb::types::Select;
 use chrono::{DateTime, Utc};
 use saaswarden_core::UserState;
 use saaswarden_store::{StateStore, StoreError, Versioned};
 
-use super::{
-    DynamoStore, Item, compress, decompress, from_micros, get_b, get_n, get_s, is_condition_failure, key, n, s,
-};
+use super::{DynamoStore, Item, compress, decompress, from_micros, get_b, get_n, is_condition_failure, key, n};
 use crate::error::{backend, corrupt};
-
-/// Place usage is read for the last 30 days (`detect_batch`); items outlive that a little, then expire.
-const USAGE_TTL_DAYS: i64 = 60;
 
 fn user_key(tenant: &str, user: &str) -> Item {
     key(format!("U#{tenant}#{user}"), "state")
@@ -27,14 +20,6 @@ fn user_key(tenant: &str, user: &str) -> Item {
 
 fn tenant_key(tenant: &str, name: &str) -> Item {
     key(format!("T#{tenant}"), format!("state#{name}"))
-}
-
-fn usage_pk(tenant: &str, place: &str) -> String {
-    format!("P#{tenant}#{place}")
-}
-
-fn day_number(at: DateTime<Utc>) -> i64 {
-    at.timestamp().div_euclid(86_400)
 }
 
 impl DynamoStore {
@@ -78,91 +63,6 @@ impl DynamoStore {
             Err(error) if is_condition_failure(&error) => Err(StoreError::Conflict { what, id, expected }),
             Err(error) => Err(backend(format!("DynamoDB table {table}: save {what} {id}"), error)),
         }
-    }
-
-    async fn usage_counts(
-        &self,
-        tenant: &str,
-        keys: &[String],
-        since: DateTime<Utc>,
-    ) -> Result<HashMap<String, u32>, StoreError> {
-        let table = &self.tables.state;
-        let mut counts = HashMap::with_capacity(keys.len());
-        for place in keys {
-            let mut total: u32 = 0;
-            let mut start = None;
-            loop {
-                let output = self
-                    .client
-                    .query()
-                    .table_name(table)
-                    .key_condition_expression("pk = :pk")
-                    .filter_expression("#last >= :since")
-                    .expression_attribute_names("#last", "last")
-                    .expression_attribute_values(":pk", s(usage_pk(tenant, place)))
-                    .expression_attribute_values(":since", n(since.timestamp_micros()))
-                    .select(Select::Count)
-                    .set_exclusive_start_key(start)
-                    .send()
-                    .await
-                    .map_err(|e| backend(format!("DynamoDB table {table}: count users of {place}"), e))?;
-                // A count still reads every item of the place (≈ 100 bytes each).
-                self.meter.read(usize::try_from(output.scanned_count).unwrap_or(0) * 100, false);
-                total = total.saturating_add(u32::try_from(output.count).unwrap_or(0));
-                start = output.last_evaluated_key;
-                if start.is_none() {
-                    break;
-                }
-            }
-            counts.insert(place.clone(), total);
-        }
-        Ok(counts)
-    }
-
-    /// Writes a (place, user) item only when this use moves it to a later day or an earlier first use:
-    /// a read costs a fifth of a write, and most batches repeat places already recorded today.
-    async fn record_places(&self, tenant: &str, uses: &[(String, String, DateTime<Utc>)]) -> Result<(), StoreError> {
-        // One entry per (place, user): the earliest and latest time of this call.
-        let mut wanted: BTreeMap<(String, String), (DateTime<Utc>, DateTime<Utc>)> = BTreeMap::new();
-        for (place, user, at) in uses {
-            let span = wanted.entry((place.clone(), user.clone())).or_insert((*at, *at));
-            span.0 = span.0.min(*at);
-            span.1 = span.1.max(*at);
-        }
-        if wanted.is_empty() {
-            return Ok(());
-        }
-        let keys = wanted.keys().map(|(place, user)| key(usage_pk(tenant, place), user.clone())).collect();
-        let stored: HashMap<(String, String), (i64, i64)> = self
-            .batch_get(&self.tables.state, keys, false)
-            .await?
-            .into_iter()
-            .filter_map(|item| {
-                let place = get_s(&item, "pk")?.strip_prefix(&format!("P#{tenant}#"))?.to_string();
-                let user = get_s(&item, "sk")?.to_string();
-                Some(((place, user), (get_n(&item, "first")?, get_n(&item, "last")?)))
-            })
-            .collect();
-        let mut writes = Vec::new();
-        for ((place, user), (first, last)) in wanted {
-            let (first, last) = match stored.get(&(place.clone(), user.clone())) {
-                Some(&(old_first, old_last)) => {
-                    let (old_first, old_last) = (from_micros(old_first), from_micros(old_last));
-                    let later_day = day_number(last) > day_number(old_last);
-                    if !later_day && first >= old_first {
-                        continue;
-                    }
-                    (first.min(old_first), last.max(old_last))
-                }
-                None => (first, last),
-            };
-            let mut item = key(usage_pk(tenant, &place), user);
-            item.insert("first".into(), n(first.timestamp_micros()));
-            item.insert("last".into(), n(last.timestamp_micros()));
-            item.insert("expires_at".into(), n((last + chrono::Duration::days(USAGE_TTL_DAYS)).timestamp()));
-            writes.push(item);
-        }
-        self.batch_put(&self.tables.state, writes).await
     }
 
     /// Keeps the earliest time: read first (cheap, and usually enough), write only when earlier.

@@ -97,6 +97,28 @@ async fn alert_evidence_is_found_by_id_in_the_order_asked() {
     assert!(store.get_many("other", &asked).await.expect("other tenant").is_empty());
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn two_alerts_citing_one_activity_are_both_stored_with_every_evidence_pointer() {
+    let store = stack().await.store();
+    let batch: Vec<Activity> = (0..3).map(|i| activity(&i.to_string(), "a@x.io", at_minute(i))).collect();
+    store.append(&batch).await.expect("append");
+    // An unusual country and an impossible travel on one sign-in: one upsert, one shared evidence id, and
+    // (30 more ids) a second BatchWriteItem of pointers.
+    let many: Vec<String> = (0..30).map(|i| format!("slack:x{i}")).collect();
+    let mut second_ids: Vec<&str> = vec!["slack:1", "slack:2"];
+    second_ids.extend(many.iter().map(String::as_str));
+    let first = crate::store::alert("al-country", "a@x.io", 2, &["slack:0", "slack:1"]);
+    let second = crate::store::alert("al-travel", "a@x.io", 2, &second_ids);
+    assert_eq!(store.upsert(&[first, second]).await.expect("both alerts in one call"), 2);
+    for id in ["al-country", "al-travel"] {
+        let alert = store.get(id).await.expect("get").expect("stored");
+        let found = store.get_many("acme", &alert.activity_ids).await.expect("evidence");
+        let cited: Vec<&str> = found.iter().map(|a| a.id.as_str()).collect();
+        let stored: Vec<&str> = alert.activity_ids.iter().map(String::as_str).filter(|id| !id.contains('x')).collect();
+        assert_eq!(cited, stored, "every stored activity {id} cites is found through its pointer");
+    }
+}
+
 /// A Slack-shaped raw entry with a random-looking UUID, as the audit-logs API sends it (~620 bytes).
 fn slack_entry(i: u64) -> (String, serde_json::Value) {
     let mut x = i.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);

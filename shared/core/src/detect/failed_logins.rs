@@ -88,6 +88,12 @@ impl Detection for MultipleFailedLogins {
         }
         let position = s.window.partition_point(|f| f.at <= at);
         s.window.insert(position, failure.clone());
+        // Only whether the threshold is reached depends on the window's length: the oldest failures past
+        // what that needs are dropped, so a flood of failures cannot grow the user's state without end.
+        let cap = (self.settings.threshold as usize).max(MAX_EVIDENCE);
+        while s.window.len() > cap {
+            s.window.pop_front();
+        }
 
         // A late failure within the burst's span (give or take a window) belongs to it; the burst keeps its
         // start, which is part of the alert id.
@@ -150,6 +156,7 @@ fn burst_alert(tenant: &str, user: &str, burst: &Burst, settings: &FailedLoginSe
         apps: burst.apps.clone(),
         created_at: burst.last,
         activity_ids: burst.failures.iter().map(|f| f.id.clone()).collect(),
+        evidence_span: None,
         evidence: json!({
             "failures": burst.count,
             "threshold": settings.threshold,
@@ -302,5 +309,28 @@ mod tests {
         let alerts = run(&Config::default(), &[history("eve@acme.example", &minutes(10 * DAY, 7, 1))]);
         assert_eq!(alerts[0].title, "Multiple failed sign-ins: eve@acme.example failed 7 times in 6 min (slack)");
         assert_eq!(alerts[0].evidence["threshold"], 5);
+    }
+
+    #[test]
+    fn a_flood_of_failures_keeps_the_window_bounded_and_counts_them_all() {
+        let engine = Engine::from_config(&Config::default());
+        let ctx = Context { tenant: "acme".into(), tenant_first_seen: Some(at_minute(0)), ..Default::default() };
+        let user = "eve@acme.example";
+        let mut state = UserState::default();
+        let mut alert: Option<Alert> = None;
+        // 5,000 failures in one minute, in batches of 100 as the queue hands them.
+        let flood: Vec<Activity> = history(user, &[10 * DAY; 5_000]);
+        for batch in flood.chunks(100) {
+            for raised in engine.process_user(user, &mut state, batch, &ctx).alerts {
+                match alert.as_mut() {
+                    Some(stored) => crate::alert::merge_alert(stored, raised),
+                    None => alert = Some(raised),
+                }
+            }
+            assert!(state.failed_logins.window.len() <= MAX_EVIDENCE, "{}", state.failed_logins.window.len());
+        }
+        let alert = alert.expect("the flood is a burst");
+        assert_eq!(alert.evidence["failures"], 5_000, "every failure counted");
+        assert!(alert.activity_ids.len() <= MAX_EVIDENCE);
     }
 }

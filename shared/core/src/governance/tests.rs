@@ -18,6 +18,7 @@ fn alert(policy: &str, user: &str) -> Alert {
         apps: vec![crate::App::Slack],
         created_at: Utc.with_ymd_and_hms(2026, 11, 1, 8, 30, 0).single().unwrap_or_default(),
         activity_ids: vec![],
+        evidence_span: None,
         evidence: serde_json::Value::Null,
         resolution: None,
     }

@@ -46,13 +46,18 @@ impl SqliteStore {
         Ok(inserted)
     }
 
-    fn existing_sync(&self, tenant: &str, ids: &[String]) -> Result<std::collections::HashSet<String>, StoreError> {
+    fn existing_sync(
+        &self,
+        tenant: &str,
+        activities: &[Activity],
+    ) -> Result<std::collections::HashSet<String>, StoreError> {
         let conn = self.conn()?;
         let mut statement = conn
             .prepare_cached("SELECT 1 FROM activities WHERE tenant = ?1 AND id = ?2")
             .map_err(StoreError::sqlite("prepare existence check"))?;
         let mut found = std::collections::HashSet::new();
-        for id in ids {
+        for activity in activities {
+            let id = &activity.id;
             if statement.exists(params![tenant, id]).map_err(StoreError::sqlite("check activity"))? {
                 found.insert(id.clone());
             }
@@ -140,9 +145,9 @@ impl ActivityLog for SqliteStore {
     fn existing(
         &self,
         tenant: &str,
-        ids: &[String],
+        activities: &[Activity],
     ) -> impl Future<Output = Result<std::collections::HashSet<String>, StoreError>> + Send {
-        done(self.existing_sync(tenant, ids))
+        done(self.existing_sync(tenant, activities))
     }
 
     fn get_many(&self, tenant: &str, ids: &[String]) -> impl Future<Output = Result<Vec<Activity>, StoreError>> + Send {

@@ -28,6 +28,7 @@ fn alert(id: &str, user: &str, minute: i64, evidence: &[&str]) -> Alert {
         apps: vec![App::Slack],
         created_at: at_minute(minute),
         activity_ids: evidence.iter().map(|e| e.to_string()).collect(),
+        evidence_span: None,
         evidence: serde_json::json!({ "n": evidence.len() }),
         resolution: None,
     }
