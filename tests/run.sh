@@ -47,6 +47,14 @@ cargo fmt --all -- --check
 step "lint"
 cargo clippy --workspace --all-targets --locked -- -D warnings
 
+step "browser for the console test: Debian's chromium and chromium-driver (cli/tests/console.rs)"
+if [ ! -x /usr/bin/chromedriver ]; then
+    sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+/usr/bin/chromedriver --version
+
 step "tests"
 cargo test --workspace --locked
 

@@ -21,6 +21,10 @@ pub struct Global {
     /// The configuration file (TOML). Without it, the built-in defaults apply.
     #[arg(long, global = true, value_name = "FILE", env = "SAASWARDEN_CONFIG")]
     pub config: Option<PathBuf>,
+    /// A deployed stack's API (its `ApiUrl` output): `alerts`, `activities` and `governance` ask it instead
+    /// of the local store, with the access token in SAASWARDEN_API_TOKEN.
+    #[arg(long, global = true, value_name = "URL", env = "SAASWARDEN_API_URL")]
+    pub api: Option<String>,
     /// More log output on stderr (-v info, -vv debug).
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -49,6 +53,18 @@ pub enum Command {
     /// Governance actions through Microsoft Entra ID: approve, log, revert, retry.
     #[command(subcommand)]
     Governance(GovernanceCommand),
+    /// Serve the analyst console and the HTTP API on the local store (prints the URL to open).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on. Anything but a loopback address exposes the store to the network.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// The port; 0 picks a free one (printed).
+    #[arg(long, default_value_t = 8787)]
+    pub port: u16,
 }
 
 #[derive(Debug, Subcommand)]

@@ -2,6 +2,7 @@
 //! builds them, against moto server with the tables, queues and bus deployed from `infra/template.yaml`'s own
 //! definitions (`saaswarden_aws::testing`). `bash tests/run.sh` prepares moto server.
 
+mod api;
 mod collector;
 mod concurrency;
 mod crash;

@@ -1,5 +1,6 @@
 //! Cross-crate integration tests, one binary.
 
+mod api;
 mod collect;
 mod crash;
 mod fuzz;

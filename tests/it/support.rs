@@ -1,5 +1,7 @@
 //! Shared support of the cross-crate tests: fixture paths, a fresh store, a config without learning.
 
+pub mod api_suite;
+
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -9,6 +9,9 @@ use crate::output::{activity_table, alert_table, print_json};
 use crate::settings::open_store;
 
 pub async fn execute(global: &Global, command: AlertsCommand) -> anyhow::Result<u8> {
+    if let Some(remote) = super::remote::Remote::from_global(global)? {
+        return remote.alerts(command).await;
+    }
     let store = open_store(global.db.as_deref())?;
     match command {
         AlertsCommand::List(args) => list(&store, args).await,
@@ -48,17 +51,23 @@ async fn list(store: &impl AlertStore, args: AlertListArgs) -> anyhow::Result<u8
     let mut alerts = store.list(&filter).await?;
     let cut = alerts.len() > args.limit;
     alerts.truncate(args.limit);
-    if args.json {
-        print_json(&alerts)?;
-    } else if alerts.is_empty() {
-        println!("no alerts");
-    } else {
-        print!("{}", alert_table(&alerts));
-    }
+    print_alerts(&alerts, args.json)?;
     if cut {
         eprintln!("showing the first {} alerts; more match: narrow the list or raise --limit", args.limit);
     }
     Ok(exit::OK)
+}
+
+/// `alerts list`'s output (also for alerts read from a deployed stack's API).
+pub(super) fn print_alerts(alerts: &[saaswarden_core::Alert], json: bool) -> anyhow::Result<()> {
+    if json {
+        print_json(&alerts)?;
+    } else if alerts.is_empty() {
+        println!("no alerts");
+    } else {
+        print!("{}", alert_table(alerts));
+    }
+    Ok(())
 }
 
 async fn show(store: &(impl AlertStore + ActivityLog + GovernanceLog), id: &str, json: bool) -> anyhow::Result<u8> {
@@ -74,6 +83,17 @@ async fn show(store: &(impl AlertStore + ActivityLog + GovernanceLog), id: &str,
         print_json(&json!({ "alert": alert, "history": history, "activities": evidence, "governance": governance }))?;
         return Ok(exit::OK);
     }
+    print_detail(&alert, &history, &evidence, &governance)?;
+    Ok(exit::OK)
+}
+
+/// `alerts show` as text (also for an alert read from a deployed stack's API).
+pub(super) fn print_detail(
+    alert: &saaswarden_core::Alert,
+    history: &[Resolution],
+    evidence: &[saaswarden_core::Activity],
+    governance: &[saaswarden_core::governance::GovernanceEntry],
+) -> anyhow::Result<()> {
     println!("{}  [{} / {}]  {}", alert.id, alert.severity, alert.status.as_str(), alert.title);
     println!("policy:   {}", alert.policy_id);
     println!("user:     {}", alert.user);
@@ -83,7 +103,7 @@ async fn show(store: &(impl AlertStore + ActivityLog + GovernanceLog), id: &str,
         println!("\n{}", alert.description);
     }
     println!("\nfacts:\n{}", serde_json::to_string_pretty(&alert.evidence)?);
-    for resolution in &history {
+    for resolution in history {
         println!(
             "\n{:?} by {} at {}{}",
             resolution.kind,
@@ -94,11 +114,11 @@ async fn show(store: &(impl AlertStore + ActivityLog + GovernanceLog), id: &str,
     }
     if !governance.is_empty() {
         println!("\ngovernance ({} actions):", governance.len());
-        print!("{}", super::governance::entry_table(&governance));
+        print!("{}", super::governance::entry_table(governance));
     }
     println!("\nevidence ({} activities):", alert.activity_ids.len());
-    print!("{}", activity_table(&evidence));
-    Ok(exit::OK)
+    print!("{}", activity_table(evidence));
+    Ok(())
 }
 
 async fn resolve(store: &impl AlertStore, id: &str, kind: ResolutionKind, note: ResolutionNote) -> anyhow::Result<u8> {

@@ -114,6 +114,12 @@ pub async fn execute(global: &Global, args: DemoArgs) -> anyhow::Result<u8> {
     print!("{}", alert_table(&shown));
     if global.db.is_some() {
         println!("\nThe store is kept at {}: try `saaswarden alerts show ID --db {0}`.", db.display());
+        println!("Open the console on it: `saaswarden serve --db {}` (it prints the URL to open).", db.display());
+    } else {
+        println!(
+            "\nTo look around in the console, keep the store and serve it: `saaswarden demo --db demo.db`, then \
+             `saaswarden serve --db demo.db` (it prints the URL to open)."
+        );
     }
     if verdict == exit::CHECK_FAILED {
         eprintln!("demo check failed: a planted attack was missed or benign activity raised an alert");

@@ -24,6 +24,9 @@ pub fn provider(config: &Config) -> anyhow::Result<Provider> {
 }
 
 pub async fn execute(global: &Global, command: GovernanceCommand) -> anyhow::Result<u8> {
+    if let Some(remote) = super::remote::Remote::from_global(global)? {
+        return remote.governance(command).await;
+    }
     let store = open_store(global.db.as_deref())?;
     let entry = match command {
         // Reading the log needs neither Graph nor the client secret.
@@ -151,7 +154,7 @@ pub fn entry_table(entries: &[GovernanceEntry]) -> String {
     table(&["ID", "ALERT", "USER", "ACTION", "STATUS", "WHEN", "BY", "REQUEST-ID", "REASON"], &rows)
 }
 
-fn describe(entry: &GovernanceEntry) -> String {
+pub(super) fn describe(entry: &GovernanceEntry) -> String {
     let mut line =
         format!("{} {} {} on alert {}: {}", entry.id, entry.action, entry.user, entry.alert_id, entry.status);
     if let Some(note) = entry.error.as_ref().or(entry.reason.as_ref()) {

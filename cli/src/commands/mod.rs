@@ -7,7 +7,9 @@ mod demo;
 mod directory;
 pub(crate) mod governance;
 mod policies;
+mod remote;
 mod run;
+mod serve;
 
 use crate::cli::{Cli, Command};
 
@@ -22,5 +24,6 @@ pub async fn execute(cli: Cli) -> anyhow::Result<u8> {
         Command::Directory(command) => directory::execute(&cli.global, command).await,
         Command::Governance(command) => governance::execute(&cli.global, command).await,
         Command::Policies(command) => policies::execute(&cli.global, command),
+        Command::Serve(args) => serve::execute(&cli.global, args).await,
     }
 }

@@ -102,6 +102,10 @@ pub enum ResolutionKind {
     FalsePositive,
     /// Closed without a verdict.
     Dismissed,
+    /// Opened again after a resolution or dismissal: the alert goes back to the queue.
+    Reopened,
+    /// A note in the alert's history; status and resolution stay as they are.
+    Comment,
 }
 
 impl FromStr for ResolutionKind {
@@ -182,10 +186,21 @@ impl Alert {
 
     /// Moves the alert to resolved or dismissed. Re-resolving replaces the earlier resolution, so an
     /// analyst can correct a verdict; the store keeps the history.
+    ///
+    /// The same step records the rest of the workflow so that every store keeps it in one history without a
+    /// port of its own: reopening clears the resolution, a comment changes nothing but the history.
     pub fn resolve(&mut self, resolution: Resolution) {
         self.status = match resolution.kind {
+            ResolutionKind::Comment => return,
+            ResolutionKind::Reopened => {
+                self.status = AlertStatus::Open;
+                self.resolution = None;
+                return;
+            }
             ResolutionKind::Dismissed => AlertStatus::Dismissed,
-            _ => AlertStatus::Resolved,
+            ResolutionKind::TruePositive | ResolutionKind::Benign | ResolutionKind::FalsePositive => {
+                AlertStatus::Resolved
+            }
         };
         self.resolution = Some(resolution);
     }
@@ -347,9 +362,8 @@ mod tests {
         assert_eq!(decoded, Severity::Critical);
     }
 
-    #[test]
-    fn resolving_as_dismissed_sets_dismissed_status() {
-        let mut alert = Alert {
+    fn open_alert() -> Alert {
+        Alert {
             id: "al-1".into(),
             tenant: "t".into(),
             policy_id: "p".into(),
@@ -364,11 +378,30 @@ mod tests {
             evidence_span: None,
             evidence: serde_json::Value::Null,
             resolution: None,
-        };
+        }
+    }
+
+    #[test]
+    fn resolving_as_dismissed_sets_dismissed_status() {
+        let mut alert = open_alert();
         let at = DateTime::<Utc>::UNIX_EPOCH;
         alert.resolve(Resolution { kind: ResolutionKind::Dismissed, by: "me".into(), at, comment: None });
         assert_eq!(alert.status, AlertStatus::Dismissed);
         alert.resolve(Resolution { kind: ResolutionKind::Benign, by: "me".into(), at, comment: None });
         assert_eq!(alert.status, AlertStatus::Resolved);
+    }
+
+    #[test]
+    fn reopening_clears_the_resolution_and_a_comment_changes_nothing_but_history() {
+        let mut alert = open_alert();
+        let at = DateTime::<Utc>::UNIX_EPOCH;
+        let step = |kind| Resolution { kind, by: "me".into(), at, comment: Some("why".into()) };
+        alert.resolve(step(ResolutionKind::TruePositive));
+        alert.resolve(step(ResolutionKind::Comment));
+        assert_eq!(alert.status, AlertStatus::Resolved);
+        assert_eq!(alert.resolution.as_ref().map(|r| r.kind), Some(ResolutionKind::TruePositive));
+        alert.resolve(step(ResolutionKind::Reopened));
+        assert_eq!(alert.status, AlertStatus::Open);
+        assert_eq!(alert.resolution, None);
     }
 }

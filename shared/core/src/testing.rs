@@ -5,6 +5,7 @@ use std::net::IpAddr;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::activity::{Activity, App, Category, Geo, Outcome, Principal, PrincipalKind};
+use crate::alert::{Alert, AlertStatus, Severity};
 
 /// 2026-10-01T00:00:00Z, the epoch of test scenarios.
 pub fn t0() -> DateTime<Utc> {
@@ -105,5 +106,24 @@ impl Activity {
         self.app = app;
         self.id = format!("{app}:{source}");
         self
+    }
+}
+
+/// An open Slack alert of tenant `acme` on `user`, created at `at`, citing no activity yet.
+pub fn alert(id: &str, policy_id: &str, severity: Severity, user: &str, at: DateTime<Utc>) -> Alert {
+    Alert {
+        id: id.to_string(),
+        tenant: "acme".to_string(),
+        policy_id: policy_id.to_string(),
+        title: policy_id.replace('_', " "),
+        description: String::new(),
+        severity,
+        status: AlertStatus::Open,
+        user: user.to_string(),
+        apps: vec![App::Slack],
+        created_at: at,
+        activity_ids: Vec::new(),
+        evidence: serde_json::json!({}),
+        resolution: None,
     }
 }

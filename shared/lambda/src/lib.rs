@@ -4,6 +4,7 @@
 //! (configuration, custom policies, GeoIP databases), and the event handlers, written against the ports so
 //! the end-to-end tests run them against moto server exactly as Lambda would.
 
+pub mod api;
 pub mod assets;
 pub mod collector;
 pub mod detector;
@@ -43,6 +44,8 @@ pub enum StartError {
 
 /// The event types the mains name, so they need no other crate.
 pub use aws_lambda_events::event as events;
+/// The HTTP adapter of the `api` function's main.
+pub use lambda_http;
 pub use lambda_runtime;
 
 /// The SDK configuration of the function's role and region, loaded once per cold start.

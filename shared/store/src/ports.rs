@@ -165,7 +165,8 @@ pub trait AlertStore {
     /// Newest first.
     fn list(&self, filter: &AlertFilter) -> impl Future<Output = Result<Vec<Alert>, StoreError>> + Send;
 
-    /// Resolves or dismisses an alert and records the change in its history.
+    /// Resolves, dismisses, reopens or comments on an alert (`Alert::resolve`) and records the step in its
+    /// history.
     fn resolve(&self, id: &str, resolution: Resolution) -> impl Future<Output = Result<Alert, StoreError>> + Send;
 
     /// Every resolution the alert went through, oldest first.
