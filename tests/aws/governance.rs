@@ -21,7 +21,7 @@ use wiremock::MockServer;
 // Microsoft Graph, shared with the local governance tests.
 #[allow(dead_code)]
 #[path = "../it/governance/graph_api.rs"]
-mod graph_api;
+pub(crate) mod graph_api;
 use graph_api::{graph_server, suspend_on_travel_config, travel_entries};
 
 use crate::lambda::{StreamReader, delete, queue_arn, receive_all, settings, sqs_event};

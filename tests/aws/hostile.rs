@@ -9,7 +9,7 @@ use saaswarden_core::Activity;
 use saaswarden_core::testing::{activity, t0};
 use saaswarden_lambda::detector::Detector;
 use saaswarden_lambda::notifier::Notifier;
-use saaswarden_store::{ActivityLog, ActivityQuery, AlertFilter, AlertStore};
+use saaswarden_store::{ActivityLog, ActivityQuery, ActivityQueue, AlertFilter, AlertStore};
 
 use crate::lambda::{BusTap, Received, StreamReader, delete, queue_arn, settings, sqs_event};
 

@@ -17,10 +17,7 @@ use saaswarden_lambda::notifier::Notifier;
 use saaswarden_store::{AlertFilter, AlertStore, Directory};
 use wiremock::MockServer;
 
-#[allow(dead_code)]
-#[path = "../it/governance/graph_api.rs"]
-mod graph_api;
-use graph_api::graph_server;
+use crate::governance::graph_api::graph_server;
 
 use crate::lambda::{Received, StreamReader, delete, queue_arn, receive_all, settings, sqs_event, table_items};
 
@@ -163,7 +160,7 @@ async fn a_whole_delivery_of_ten_messages_redelivered_twice_changes_nothing() {
     let alerts = store.list(&AlertFilter { tenant: Some("acme".into()), limit: 100, ..Default::default() }).await;
     let alerts = alerts.expect("alerts");
     let policies: Vec<&str> = alerts.iter().map(|a| a.policy_id.as_str()).collect();
-    assert!(policies.contains("terminated_user"), "{policies:?}");
+    assert!(policies.contains(&"terminated_user"), "{policies:?}");
     let bulk = alerts.iter().filter(|a| a.policy_id == "bulk_download").count();
     assert_eq!(bulk, 3, "the counted policy fired up to its daily limit");
     let suspensions = |calls: &[String]| calls.iter().filter(|c| c.starts_with("PATCH")).count();

@@ -135,7 +135,9 @@ impl DynamoStore {
 
     /// The ids among `activities` already in their users' chunks.
     async fn stored_ids(&self, tenant: &str, activities: &[Activity]) -> Result<HashSet<String>, StoreError> {
-        let mut spans: BTreeMap<String, (DateTime<Utc>, DateTime<Utc>, HashSet<&str>)> = BTreeMap::new();
+        // Per user: the earliest and latest time asked about, and the ids.
+        type Span<'a> = (DateTime<Utc>, DateTime<Utc>, HashSet<&'a str>);
+        let mut spans: BTreeMap<String, Span> = BTreeMap::new();
         for activity in activities.iter().filter(|a| a.tenant == tenant) {
             let at = activity.occurred_at;
             let span = spans.entry(activity.user_key()).or_insert_with(|| (at, at, HashSet::new()));

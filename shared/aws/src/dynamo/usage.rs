@@ -87,7 +87,7 @@ impl Summary {
     fn decode(item: &Item) -> Result<Summary, StoreError> {
         let id = get_s(item, "pk").unwrap_or("?").to_string();
         let bytes = get_b(item, "users").unwrap_or_default();
-        if bytes.len() % ENTRY_BYTES != 0 {
+        if !bytes.len().is_multiple_of(ENTRY_BYTES) {
             return Err(corrupt("place usage", id, format!("{} bytes of users", bytes.len())));
         }
         let users = bytes
