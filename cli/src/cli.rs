@@ -263,6 +263,18 @@ pub enum SeverityArg {
     Critical,
 }
 
+impl From<SeverityArg> for saaswarden_core::Severity {
+    fn from(arg: SeverityArg) -> Self {
+        match arg {
+            SeverityArg::Informational => Self::Informational,
+            SeverityArg::Low => Self::Low,
+            SeverityArg::Medium => Self::Medium,
+            SeverityArg::High => Self::High,
+            SeverityArg::Critical => Self::Critical,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum ActivitiesCommand {
     /// Activities matching every given filter, oldest first.

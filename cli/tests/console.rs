@@ -98,6 +98,7 @@ async fn plant_hostile_entries(db: &Path) {
         apps: vec![App::Zendesk],
         created_at: at,
         activity_ids: vec!["zendesk:hostile-1".into()],
+        evidence_span: None,
         evidence: serde_json::json!({ "subject": HOSTILE_SCRIPT }),
         resolution: None,
     };

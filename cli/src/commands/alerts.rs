@@ -3,7 +3,7 @@ use saaswarden_core::{AlertStatus, Resolution, ResolutionKind, Severity};
 use saaswarden_store::{ActivityLog, AlertFilter, AlertStore, GovernanceFilter, GovernanceLog};
 use serde_json::json;
 
-use crate::cli::{AlertListArgs, AlertsCommand, Global, ResolutionNote, SeverityArg, StatusArg, Verdict};
+use crate::cli::{AlertListArgs, AlertsCommand, Global, ResolutionNote, StatusArg, Verdict};
 use crate::exit;
 use crate::output::{activity_table, alert_table, print_json};
 use crate::settings::open_store;
@@ -37,13 +37,7 @@ async fn list(store: &impl AlertStore, args: AlertListArgs) -> anyhow::Result<u8
             StatusArg::Dismissed => AlertStatus::Dismissed,
         }),
         policy_id: args.policy,
-        min_severity: args.severity.map(|s| match s {
-            SeverityArg::Informational => Severity::Informational,
-            SeverityArg::Low => Severity::Low,
-            SeverityArg::Medium => Severity::Medium,
-            SeverityArg::High => Severity::High,
-            SeverityArg::Critical => Severity::Critical,
-        }),
+        min_severity: args.severity.map(Severity::from),
         user: args.user,
         // One more than shown tells whether the list was cut.
         limit: args.limit.saturating_add(1),

@@ -8,7 +8,7 @@ use saaswarden_core::{Activity, Alert, Resolution};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::cli::{ActivitiesCommand, AlertsCommand, Global, GovernanceCommand, SeverityArg, StatusArg, Verdict};
+use crate::cli::{ActivitiesCommand, AlertsCommand, Global, GovernanceCommand, StatusArg, Verdict};
 use crate::exit;
 use crate::output::print_json;
 
@@ -103,13 +103,7 @@ impl Remote {
                     query.push(("status", status.to_string()));
                 }
                 if let Some(severity) = args.severity {
-                    let severity = match severity {
-                        SeverityArg::Informational => "informational",
-                        SeverityArg::Low => "low",
-                        SeverityArg::Medium => "medium",
-                        SeverityArg::High => "high",
-                    };
-                    query.push(("severity", severity.to_string()));
+                    query.push(("severity", saaswarden_core::Severity::from(severity).as_str().to_string()));
                 }
                 query.extend(args.policy.map(|p| ("policy", p)));
                 query.extend(args.user.map(|u| ("user", u)));

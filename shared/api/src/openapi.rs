@@ -38,7 +38,7 @@ pub fn document() -> Value {
         [query("cursor", "The `next_cursor` of the previous page"), query("limit", "Page size, 1 to 500 (default 50)")];
     let alert_filters = [
         query("status", "open, resolved or dismissed"),
-        query("severity", "The lowest severity: informational, low, medium, high"),
+        query("severity", "The lowest severity: informational, low, medium, high, critical"),
         query("policy", "A detection or policy id"),
         query("user", "The alert's user (email)"),
         query("app", "slack or zendesk"),

@@ -123,6 +123,7 @@ pub fn alert(id: &str, policy_id: &str, severity: Severity, user: &str, at: Date
         apps: vec![App::Slack],
         created_at: at,
         activity_ids: Vec::new(),
+        evidence_span: None,
         evidence: serde_json::json!({}),
         resolution: None,
     }

@@ -42,7 +42,7 @@ pub(crate) async fn queue<S: Store, P: IdentityProvider + Send + Sync + 'static>
             } }
             label { "Severity at least " select name="severity" {
                 option value="" { "any" }
-                @for level in ["informational", "low", "medium", "high"] { option value=(level) selected[selected(level, &search.severity)] { (level) } }
+                @for level in ["informational", "low", "medium", "high", "critical"] { option value=(level) selected[selected(level, &search.severity)] { (level) } }
             } }
             label { "Policy " input type="text" name="policy" value=(search.policy.clone().unwrap_or_default()); }
             label { "User " input type="text" name="user" value=(search.user.clone().unwrap_or_default()); }
