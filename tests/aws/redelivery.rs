@@ -41,7 +41,7 @@ graph_host = "{graph_uri}"
     )
 }
 
-/// Counted per user; a thousand downloads would make twenty alerts but for the dedup hour and the limit.
+/// Counted per user; a thousand downloads, 50 every four minutes, would make eight alerts but for the limit.
 const BULK_DOWNLOAD: &str = r#"
 id: bulk_download
 name: Bulk download
@@ -50,15 +50,15 @@ filter: { field: action, op: equals, value: file_downloaded }
 match: { mode: repeated, count: 50, within: 10m, per: [user] }
 alert:
   title: "{{user}} downloaded {{count}} files within {{within}}"
-  dedup: 1h
+  dedup: 10m
   daily_limit: 3
 "#;
 
-/// A thousand downloads, one every 20 seconds.
+/// A thousand downloads, one every 5 seconds.
 fn downloads() -> Vec<Activity> {
     (0..1000)
         .map(|i| {
-            activity(&format!("dl-{i}"), GONE, t0() + Duration::seconds(20 * i))
+            activity(&format!("dl-{i}"), GONE, t0() + Duration::seconds(5 * i))
                 .with_action("file_downloaded", Category::DataAccess)
         })
         .collect()
