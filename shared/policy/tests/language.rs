@@ -4,13 +4,14 @@
 //! Each feature: its evaluation, and its errors located at `file:line` naming the field.
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use saaswarden_connectors::{ZendeskUsers, slack, zendesk};
+mod support;
 use saaswarden_core::testing::activity;
 use saaswarden_core::{Activity, Alert, App, Category, Severity};
 use saaswarden_policy::{
     ErrorKind, Evaluator, Groups, InlineTestResult, PolicyError, PolicySet, run_inline_tests, run_inline_tests_with,
 };
 use serde_json::{Value, json};
+use support::connectors;
 
 fn compile(yaml: &str) -> Result<PolicySet, Vec<PolicyError>> {
     PolicySet::from_sources(&[("policies/x.yaml".to_string(), yaml.to_string())], &Groups::new())
@@ -46,17 +47,6 @@ fn slack_activity(id: &str, action: &str, minute: i64, raw: Value) -> Activity {
 fn observe(set: &PolicySet, activities: &[Activity]) -> Vec<Alert> {
     let mut evaluator = Evaluator::new(set, "acme");
     activities.iter().flat_map(|a| evaluator.observe(a, &a.user_key())).collect()
-}
-
-/// What `saaswarden policies test` does with raw entries: the connectors' own normalizers.
-fn connectors(app: App, entry: &Value, tenant: &str, users: &Value) -> Result<Activity, String> {
-    match app {
-        App::Slack => slack::normalize(entry, tenant).map_err(|e| e.to_string()),
-        App::Zendesk => {
-            let users = ZendeskUsers::from_json(users).map_err(|e| e.to_string())?;
-            zendesk::normalize(entry, tenant, &users).map_err(|e| e.to_string())
-        }
-    }
 }
 
 fn failures(results: &[InlineTestResult]) -> Vec<String> {

@@ -4,10 +4,12 @@
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
+mod support;
 use saaswarden_connectors::{ZendeskUsers, slack, zendesk};
-use saaswarden_core::{Activity, App};
+use saaswarden_core::Activity;
 use saaswarden_policy::{Evaluator, Groups, InlineTestResult, PolicySet, run_inline_tests, run_inline_tests_with};
 use serde_json::Value;
+use support::connectors;
 
 fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
@@ -22,17 +24,6 @@ fn load(path: PathBuf) -> PolicySet {
 
 fn starter_pack() -> PolicySet {
     load(repo_root().join("policies"))
-}
-
-/// Raw entries in inline tests go through the connectors, as `saaswarden policies test` does.
-fn connectors(app: App, entry: &Value, tenant: &str, users: &Value) -> Result<Activity, String> {
-    match app {
-        App::Slack => slack::normalize(entry, tenant).map_err(|e| e.to_string()),
-        App::Zendesk => {
-            let users = ZendeskUsers::from_json(users).map_err(|e| e.to_string())?;
-            zendesk::normalize(entry, tenant, &users).map_err(|e| e.to_string())
-        }
-    }
 }
 
 fn failures(results: &[InlineTestResult]) -> Vec<String> {
