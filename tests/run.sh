@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 # A one-off build keeps no incremental caches: they are most of a cold build's disk and never reused here.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
-step() { printf '\n==> %s\n' "$*"; }
+# Each step says how long the run has taken so far: the whole run must stay well inside CI's limit.
+step() { printf '\n==> [%dm%02ds] %s\n' $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 
 step "toolchain"
 cargo --version
@@ -69,3 +70,5 @@ rm -rf infra/.aws-sam
 
 step "starter-pack policies: inline tests"
 cargo run --quiet --locked -p saaswarden-cli -- policies test policies/ | tail -n 1
+
+step "done"
