@@ -77,7 +77,7 @@ async fn main() {
         ("activities: one user", format!("/api/v1/activities?user={user}&limit=50")),
         ("activities: one country", format!("/api/v1/activities?country={country}&limit=50")),
         ("activities: one action", "/api/v1/activities?action=user_login&limit=50".into()),
-        ("activities: failures (filtered after the store)", "/api/v1/activities?outcome=failure&limit=50".into()),
+        ("activities: failures (outcome, in the store query)", "/api/v1/activities?outcome=failure&limit=50".into()),
         ("user page", format!("/api/v1/users/{user}")),
         ("console: alert queue page (with chart)", "/alerts".into()),
     ];

@@ -296,6 +296,9 @@ pub struct SearchArgs {
     /// The app's own action name, e.g. user_login.
     #[arg(long)]
     pub action: Option<String>,
+    /// success, failure or unknown (e.g. failed sign-ins).
+    #[arg(long)]
+    pub outcome: Option<saaswarden_core::Outcome>,
     /// From this time (RFC 3339, or a date YYYY-MM-DD meaning its start, UTC).
     #[arg(long, value_parser = crate::output::parse_time)]
     pub since: Option<chrono::DateTime<chrono::Utc>>,

@@ -19,20 +19,7 @@ const EMPTY_POLLS: usize = 2;
 
 /// The functions' environment for a stack, as the template's `Globals` set it.
 pub fn settings(stack: &Stack, extra: &[(&str, &str)]) -> Settings {
-    let mut values: HashMap<String, String> = [
-        ("ACTIVITIES_TABLE", "ActivitiesTableName"),
-        ("STATE_TABLE", "StateTableName"),
-        ("ALERTS_TABLE", "AlertsTableName"),
-        ("DIRECTORY_TABLE", "DirectoryTableName"),
-        ("CHECKPOINTS_TABLE", "CheckpointsTableName"),
-        ("GOVERNANCE_TABLE", "GovernanceTableName"),
-        ("ACTIVITIES_QUEUE_URL", "ActivitiesQueueUrl"),
-        ("DECISIONS_QUEUE_URL", "DecisionsQueueUrl"),
-        ("ALERTS_EVENT_BUS", "AlertsEventBusName"),
-    ]
-    .into_iter()
-    .map(|(variable, output)| (variable.to_string(), stack.output(output).to_string()))
-    .collect();
+    let mut values: HashMap<String, String> = stack.function_variables().into_iter().collect();
     values.insert("SAASWARDEN_CONFIG".into(), "bundled".into());
     values.insert("DRY_RUN".into(), "true".into());
     for (variable, value) in extra {

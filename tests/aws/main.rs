@@ -7,6 +7,7 @@ mod collector;
 mod concurrency;
 mod crash;
 mod governance;
+mod hostile;
 mod lambda;
 mod pipeline;
 mod redelivery;

@@ -10,7 +10,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
 use saaswarden_api::{Api, Auth, ClaimRules, JwtClaims, Store, builtin_policies, router};
 use saaswarden_connectors::graph::Provider;
-use saaswarden_core::checkpoint::Checkpoint;
+use saaswarden_core::checkpoint::{Checkpoint, StreamFailure};
 use saaswarden_core::testing::{activity, at_minute};
 use saaswarden_core::{Activity, Alert, App, Category, Config, Outcome, Severity, Target};
 use serde_json::{Value, json};
@@ -354,7 +354,9 @@ pub async fn a_users_page_shows_places_apps_alerts_and_governance<S: Store>(stor
 
 pub async fn policies_count_alerts_and_sources_show_checkpoint_lag<S: Store>(store: S) {
     let through = at_minute(30);
-    let checkpoint = Checkpoint { through, recent: vec![], last_id: None };
+    // The error text comes from the app's answer: the page shows it as text.
+    let failure = StreamFailure { at: at_minute(40), error: "Slack: HTTP 401 <script>alert(1)</script>".into() };
+    let checkpoint = Checkpoint { through, recent: vec![], last_id: None, last_error: Some(failure.clone()) };
     store.save("acme", "slack", &checkpoint, 0).await.expect("save a checkpoint");
     let api = seeded(store).await;
     let (status, policies) = call(&api, Method::GET, "/api/v1/policies", Some("reader"), None).await;
@@ -371,6 +373,11 @@ pub async fn policies_count_alerts_and_sources_show_checkpoint_lag<S: Store>(sto
     assert_eq!(sources[0]["stream"], "slack");
     assert_eq!(sources[0]["through"], json!(through));
     assert!(sources[0]["lag_seconds"].as_i64().is_some_and(|lag| lag > 0));
+    assert_eq!(sources[0]["last_error"], json!(failure));
+    let (status, html) = call_raw(&api, Method::GET, "/sources", Some("reader"), None).await;
+    let html = String::from_utf8(html).expect("UTF-8");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    assert!(!html.contains("<script") && html.contains("HTTP 401 &lt;script&gt;"), "{html}");
 }
 
 pub async fn console_pages_render_hostile_audit_values_as_text<S: Store>(store: S) {

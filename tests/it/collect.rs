@@ -108,7 +108,7 @@ async fn stored_ids(store: &SqliteStore) -> Vec<String> {
 
 /// A checkpoint just before the test entries: one window to read.
 fn start() -> Checkpoint {
-    Checkpoint { through: minutes_ago(90), recent: Vec::new(), last_id: None }
+    Checkpoint { through: minutes_ago(90), recent: Vec::new(), last_id: None, last_error: None }
 }
 
 async fn seed(store: &SqliteStore, stream: &str) -> Checkpoint {
@@ -118,6 +118,17 @@ async fn seed(store: &SqliteStore, stream: &str) -> Checkpoint {
 
 async fn checkpoint(store: &SqliteStore, stream: &str) -> Option<Checkpoint> {
     store.load("acme", stream).await.expect("load checkpoint").value
+}
+
+/// Where the stream got to: the checkpoint without the error a stopped run records on it.
+async fn progress(store: &SqliteStore, stream: &str) -> Option<Checkpoint> {
+    checkpoint(store, stream).await.map(|c| Checkpoint { last_error: None, ..c })
+}
+
+/// A first run that stopped: nothing read, the error recorded for the sources page.
+async fn assert_nothing_read_but_the_error(store: &SqliteStore, stream: &str) {
+    let stopped = checkpoint(store, stream).await.expect("a checkpoint holding the error");
+    assert!(stopped.recent.is_empty() && stopped.last_id.is_none() && stopped.last_error.is_some(), "{stopped:?}");
 }
 
 /// 25 entries over the last hour, five of them sharing one second, for `carol` and `dan`.
@@ -205,10 +216,15 @@ async fn truncated_json_stops_safely_and_the_next_run_recovers_everything_once()
     assert!(matches!(error, SourceError::Http(HttpError::Malformed { .. })), "{error}");
     assert!(error.to_string().contains("page 2"), "the error names the page: {error}");
     assert_eq!((report.activities_sent, detected.new_activities), (0, 0), "a newest-first window is all or nothing");
-    assert_eq!(checkpoint(&store, "slack").await, Some(start()), "checkpoint unchanged");
+    let stopped = checkpoint(&store, "slack").await.expect("a checkpoint");
+    let failure = stopped.last_error.clone().expect("the error is kept for the sources page");
+    assert_eq!(Checkpoint { last_error: None, ..stopped }, start(), "checkpoint unchanged but for the error");
+    assert_eq!((failure.at, failure.error), (now(), error.to_string()));
 
     let (report, detected) = collect_and_detect(&slack(&server, &clock, 10), &store, &store).await;
     assert!(report.expect("rerun").error.is_none());
+    let recovered = checkpoint(&store, "slack").await.expect("a checkpoint");
+    assert_eq!(recovered.last_error, None, "a run that succeeds clears the error");
     assert_eq!(detected.new_activities, 25);
     assert_eq!(stored_ids(&store).await.len(), 25);
 }
@@ -354,7 +370,10 @@ async fn a_bad_token_stops_with_a_clear_message_that_never_shows_the_token() {
     assert!(!error.is_transient());
     assert!(message.contains("invalid_authentication") && message.contains("auditlogs:read"), "{message}");
     assert!(!message.contains("wrong-and-secret"), "{message}");
-    assert_eq!(checkpoint(&store, "slack").await, None);
+    // Kept for the sources page, on a checkpoint where the first run started reading (nothing was read).
+    let stopped = checkpoint(&store, "slack").await.expect("a checkpoint holding the error");
+    assert_eq!(stopped.last_error.map(|f| f.error), Some(message));
+    assert!(stopped.recent.is_empty() && stopped.through < now());
     assert_eq!(api.0.requests.lock().expect("requests").len(), 1, "a permanent error is not retried");
 }
 
@@ -476,7 +495,7 @@ async fn zendesk_rate_limits_invalid_cursors_and_truncated_pages_are_survived() 
     assert_eq!(first.cursor_restarts, 1);
     assert!(matches!(first.error, Some(SourceError::Http(HttpError::Malformed { .. }))), "{:?}", first.error);
     assert_eq!(detected.new_activities, 0, "a window is handed downstream only once it is complete");
-    assert_eq!(checkpoint(&store, "zendesk").await, Some(start()), "checkpoint unchanged");
+    assert_eq!(progress(&store, "zendesk").await, Some(start()), "checkpoint unchanged but for the error");
     assert_eq!(clock.waits()[0], Duration::from_secs(7));
 
     let (second, detected) = collect_and_detect(&client, &store, &store).await;
@@ -497,7 +516,7 @@ async fn zendesk_credentials_refused_is_permanent_and_names_what_to_check() {
     let message = error.to_string();
     assert!(!error.is_transient() && message.contains("API token"), "{message}");
     assert!(!message.contains("wrong-secret"), "{message}");
-    assert_eq!(checkpoint(&store, "zendesk").await, None);
+    assert_nothing_read_but_the_error(&store, "zendesk").await;
 }
 
 #[test]
@@ -661,7 +680,7 @@ async fn zendesk_access_logs_wait_for_ratelimit_reset_and_a_truncated_page_fails
     assert_eq!(first.http.rate_limited, 1);
     assert!(matches!(first.error, Some(SourceError::Http(HttpError::Malformed { .. }))), "{:?}", first.error);
     assert_eq!(detected.new_activities, 0);
-    assert_eq!(checkpoint(&store, "zendesk_access").await, Some(start()), "checkpoint unchanged");
+    assert_eq!(progress(&store, "zendesk_access").await, Some(start()), "checkpoint unchanged but for the error");
 
     let (second, detected) = collect_and_detect(&access, &store, &store).await;
     assert!(second.expect("rerun").error.is_none());
@@ -684,7 +703,7 @@ async fn zendesk_access_logs_without_the_add_on_stop_that_stream_only() {
     let error = report.expect("run").error.expect("stopped");
     assert!(!error.is_transient(), "{error}");
     assert!(error.to_string().contains("Advanced Data Privacy and Protection add-on"), "{error}");
-    assert_eq!(checkpoint(&store, "zendesk_access").await, None);
+    assert_nothing_read_but_the_error(&store, "zendesk_access").await;
     let (report, detected) = collect_and_detect(&audit, &store, &store).await;
     assert!(report.expect("audit run").error.is_none());
     assert_eq!(detected.new_activities, 2, "the audit log is collected whatever happens to the access log");

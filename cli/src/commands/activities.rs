@@ -18,6 +18,7 @@ pub async fn execute(global: &Global, command: ActivitiesCommand) -> anyhow::Res
         country: args.country,
         app: args.app,
         action: args.action,
+        outcome: args.outcome,
         since: args.since,
         until: args.until,
         limit: args.limit,

@@ -153,6 +153,7 @@ impl Remote {
         query.extend(args.country.map(|v| ("country", v)));
         query.extend(args.app.map(|v| ("app", v.to_string())));
         query.extend(args.action.map(|v| ("action", v)));
+        query.extend(args.outcome.map(|v| ("outcome", v.as_str().to_string())));
         query.extend(args.since.map(|v| ("since", v.to_rfc3339())));
         query.extend(args.until.map(|v| ("until", v.to_rfc3339())));
         let found: Vec<Activity> = self.pages("/api/v1/activities", "activities", query, args.limit.max(1)).await?;

@@ -110,6 +110,8 @@ pub struct SourceHealth {
     /// How far `through` is behind now, in seconds.
     pub lag_seconds: Option<i64>,
     pub last_id: Option<String>,
+    /// The latest run's error while no run since has succeeded: `at` (when that run started) and `error`.
+    pub last_error: Option<saaswarden_core::checkpoint::StreamFailure>,
 }
 
 impl<S: Store, P: IdentityProvider + Send + Sync + 'static> Api<S, P> {
@@ -146,7 +148,8 @@ impl<S: Store, P: IdentityProvider + Send + Sync + 'static> Api<S, P> {
                     stream: stream.to_string(),
                     through: checkpoint.as_ref().map(|c| c.through),
                     lag_seconds: checkpoint.as_ref().map(|c| (now - c.through).num_seconds()),
-                    last_id: checkpoint.and_then(|c| c.last_id),
+                    last_id: checkpoint.as_ref().and_then(|c| c.last_id.clone()),
+                    last_error: checkpoint.and_then(|c| c.last_error),
                 });
             }
         }

@@ -126,7 +126,7 @@ pub fn document() -> Value {
             "/api/v1/governance/{id}/revert": { "post": {
                 "summary": "Undo a suspension (responder)", "parameters": [path("id")], "responses": answer("The entry") } },
             "/api/v1/policies": { "get": { "summary": "Detections and custom policies with their alert counts", "responses": answer("Policies") } },
-            "/api/v1/sources": { "get": { "summary": "Each collector stream's checkpoint and lag", "responses": answer("Streams") } },
+            "/api/v1/sources": { "get": { "summary": "Each collector stream's checkpoint, lag and last error (until a run succeeds)", "responses": answer("Streams") } },
             "/api/v1/openapi.json": { "get": { "summary": "This document", "responses": { "200": { "description": "OpenAPI 3.1" } } } }
         }
     })

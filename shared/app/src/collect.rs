@@ -16,7 +16,9 @@ use saaswarden_connectors::http::{HttpError, HttpStats};
 use saaswarden_connectors::input::{RawEntry, Rejected};
 use saaswarden_connectors::{AuditSource, Order, SourceError};
 use saaswarden_core::Activity;
-use saaswarden_core::checkpoint::{Checkpoint, MAX_RECENT_IDS, Seen, Window, WindowPolicy, plan_windows};
+use saaswarden_core::checkpoint::{
+    Checkpoint, MAX_RECENT_IDS, Seen, StreamFailure, Window, WindowPolicy, plan_windows,
+};
 use saaswarden_core::config::SourceSettings;
 use saaswarden_store::{ActivityQueue, Checkpoints, StoreError};
 
@@ -152,6 +154,7 @@ where
     report.checkpoint = checkpoint.as_ref().map(|c| c.through);
     let windows = plan_windows(checkpoint.as_ref(), started, &settings.windows);
     report.windows_planned = windows.len();
+    let first_window_start = windows.first().map(|w| w.start);
     // Ids handed this run: windows share their boundary second, and pages may repeat entries.
     let mut sent_this_run = HashSet::new();
 
@@ -211,6 +214,15 @@ where
     }
     source.http().set_deadline(None);
     report.http = source.http().stats();
+    // The error stays on the checkpoint until a run succeeds, for the sources page; where the run got to
+    // is unchanged. Not being able to record it does not hide the run's own error.
+    if let (Some(error), Some(start)) = (&report.error, first_window_start) {
+        let failure = StreamFailure { at: started, error: error.to_string() };
+        let failed = Checkpoint::failed(checkpoint.as_ref(), start, failure);
+        if let Err(e) = checkpoints.save(tenant, &stream, &failed, version).await {
+            tracing::warn!(tenant, stream = %stream, error = %e, "recording the run's error on the checkpoint");
+        }
+    }
     Ok(report)
 }
 

@@ -137,6 +137,25 @@ impl Stack {
         }
     }
 
+    /// The variables the template's `Globals` give every function (tables, queues, bus), from this stack's
+    /// outputs.
+    pub fn function_variables(&self) -> Vec<(String, String)> {
+        [
+            ("ACTIVITIES_TABLE", "ActivitiesTableName"),
+            ("STATE_TABLE", "StateTableName"),
+            ("ALERTS_TABLE", "AlertsTableName"),
+            ("DIRECTORY_TABLE", "DirectoryTableName"),
+            ("CHECKPOINTS_TABLE", "CheckpointsTableName"),
+            ("GOVERNANCE_TABLE", "GovernanceTableName"),
+            ("ACTIVITIES_QUEUE_URL", "ActivitiesQueueUrl"),
+            ("DECISIONS_QUEUE_URL", "DecisionsQueueUrl"),
+            ("ALERTS_EVENT_BUS", "AlertsEventBusName"),
+        ]
+        .into_iter()
+        .map(|(variable, output)| (variable.to_string(), self.output(output).to_string()))
+        .collect()
+    }
+
     pub fn tables(&self) -> Tables {
         Tables {
             activities: self.output("ActivitiesTableName").to_string(),

@@ -86,6 +86,28 @@ pub enum Outcome {
     Unknown,
 }
 
+impl Outcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Failure => "failure",
+            Outcome::Unknown => "unknown",
+        }
+    }
+}
+
+impl FromStr for Outcome {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.to_ascii_lowercase().as_str() {
+            "success" => Ok(Outcome::Success),
+            "failure" => Ok(Outcome::Failure),
+            "unknown" => Ok(Outcome::Unknown),
+            other => Err(format!("unknown outcome `{other}`: expected success, failure or unknown")),
+        }
+    }
+}
+
 /// Who a principal is: a person, an app or bot, or the SaaS platform itself.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

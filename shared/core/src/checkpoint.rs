@@ -29,6 +29,18 @@ pub struct Checkpoint {
     /// informational, and the tie-break an operator reads when investigating a gap.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_id: Option<String>,
+    /// Why the latest run stopped early, kept until a run reads a window to its end: what the sources page
+    /// and `GET /api/v1/sources` show an operator. The message names the API and the status, never a token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<StreamFailure>,
+}
+
+/// A run of the stream that stopped on an error.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamFailure {
+    /// When the run started.
+    pub at: DateTime<Utc>,
+    pub error: String,
 }
 
 /// One entry already handed downstream.
@@ -67,7 +79,21 @@ impl Checkpoint {
             .max_by(|a, b| a.at.cmp(&b.at))
             .map(|seen| seen.id.clone())
             .or_else(|| previous.and_then(|p| p.last_id.clone()));
-        Checkpoint { through, recent, last_id }
+        Checkpoint { through, recent, last_id, last_error: None }
+    }
+
+    /// The checkpoint a run that stopped on `error` leaves: `previous` unchanged but for the error. A stream
+    /// never collected gets one at `first_window_start` (where this run started reading, so the next run
+    /// reads from there, as it would have anyway).
+    pub fn failed(previous: Option<&Checkpoint>, first_window_start: DateTime<Utc>, failure: StreamFailure) -> Self {
+        let mut checkpoint = previous.cloned().unwrap_or(Checkpoint {
+            through: first_window_start,
+            recent: Vec::new(),
+            last_id: None,
+            last_error: None,
+        });
+        checkpoint.last_error = Some(failure);
+        checkpoint
     }
 }
 
@@ -147,14 +173,14 @@ mod tests {
 
     #[test]
     fn a_later_run_rereads_the_overlap_before_the_checkpoint() {
-        let checkpoint = Checkpoint { through: at(900), recent: vec![], last_id: None };
+        let checkpoint = Checkpoint { through: at(900), recent: vec![], last_id: None, last_error: None };
         let windows = plan_windows(Some(&checkpoint), at(1000), &policy());
         assert_eq!(windows, [Window { start: at(840), end: at(970) }]);
     }
 
     #[test]
     fn nothing_is_planned_when_the_checkpoint_is_already_at_now_minus_delay() {
-        let checkpoint = Checkpoint { through: at(970), recent: vec![], last_id: None };
+        let checkpoint = Checkpoint { through: at(970), recent: vec![], last_id: None, last_error: None };
         assert!(plan_windows(Some(&checkpoint), at(1000), &policy()).is_empty());
     }
 
@@ -197,15 +223,34 @@ mod tests {
 
     #[test]
     fn a_checkpoint_round_trips_through_json_and_older_records_without_new_fields_load() {
-        let checkpoint =
-            Checkpoint { through: at(7), recent: vec![Seen { id: "a".into(), at: at(7) }], last_id: Some("a".into()) };
+        let checkpoint = Checkpoint {
+            through: at(7),
+            recent: vec![Seen { id: "a".into(), at: at(7) }],
+            last_id: Some("a".into()),
+            last_error: Some(StreamFailure { at: at(8), error: "Slack: HTTP 401 invalid_auth".into() }),
+        };
         let json = serde_json::to_string(&checkpoint).unwrap_or_default();
         assert_eq!(serde_json::from_str::<Checkpoint>(&json).ok(), Some(checkpoint));
         let minimal: Checkpoint = serde_json::from_str(r#"{"through":"2026-01-01T00:00:00Z"}"#).unwrap_or(Checkpoint {
             through: at(0),
             recent: vec![Seen { id: "x".into(), at: at(0) }],
             last_id: None,
+            last_error: None,
         });
-        assert!(minimal.recent.is_empty());
+        assert!(minimal.recent.is_empty() && minimal.last_error.is_none());
+    }
+
+    #[test]
+    fn a_failed_run_keeps_the_checkpoint_and_records_the_error_until_a_run_succeeds() {
+        let failure = |at_s| StreamFailure { at: at(at_s), error: "HTTP 503".into() };
+        let fresh = Checkpoint::failed(None, at(100), failure(500));
+        assert_eq!((fresh.through, fresh.recent.len(), fresh.last_error.clone()), (at(100), 0, Some(failure(500))));
+        let previous =
+            Checkpoint::advance(None, at(300), &[Seen { id: "a".into(), at: at(299) }], Duration::minutes(5));
+        let failed = Checkpoint::failed(Some(&previous), at(100), failure(600));
+        assert_eq!(Checkpoint { last_error: None, ..failed.clone() }, previous);
+        assert_eq!(failed.last_error, Some(failure(600)));
+        let next = Checkpoint::advance(Some(&failed), at(900), &[], Duration::minutes(5));
+        assert_eq!((next.through, next.last_error), (at(900), None));
     }
 }

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use saaswarden_core::directory::Termination;
-use saaswarden_core::{Activity, Alert, AlertStatus, App, Resolution, Severity, UserState};
+use saaswarden_core::{Activity, Alert, AlertStatus, App, Outcome, Resolution, Severity, UserState};
 use serde::{Deserialize, Serialize};
 
 use crate::error::StoreError;
@@ -66,6 +66,8 @@ pub struct ActivityQuery {
     pub country: Option<String>,
     pub app: Option<App>,
     pub action: Option<String>,
+    /// Whether the action succeeded (e.g. failed sign-ins).
+    pub outcome: Option<Outcome>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
     pub limit: usize,

@@ -229,12 +229,13 @@ pub(crate) async fn sources<S: Store, P: IdentityProvider + Send + Sync + 'stati
         h1 { "Sources" }
         @if sources.is_empty() { p { "No [[sources]] configured: activities come from files (`saaswarden run`) or the demo." } }
         @else {
-            table { thead { tr { th { "Tenant" } th { "Stream" } th { "Read through" } th { "Lag" } th { "Last id" } } }
+            table { thead { tr { th { "Tenant" } th { "Stream" } th { "Read through" } th { "Lag" } th { "Last id" } th { "Last error" } } }
                 tbody { @for s in &sources { tr {
                     td { (s.tenant) } td { (s.stream) }
                     td { (s.through.as_ref().map(when).unwrap_or_else(|| "never read".into())) }
                     td { (s.lag_seconds.map(|l| format!("{} min", l / 60)).unwrap_or_default()) }
                     td { (s.last_id.clone().unwrap_or_default()) }
+                    td.error { @if let Some(failure) = &s.last_error { (when(&failure.at)) ": " (failure.error) } }
                 } } }
             }
         }

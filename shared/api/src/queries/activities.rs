@@ -51,7 +51,6 @@ pub enum ExportFormat {
 #[derive(Debug, Clone)]
 pub(crate) struct Parsed {
     query: ActivityQuery,
-    outcome: Option<Outcome>,
     after: Option<(DateTime<Utc>, String)>,
 }
 
@@ -68,13 +67,7 @@ impl ActivitySearch {
             .map(|a| a.parse::<App>().map_err(|e| ApiError::BadRequest(format!("app: {e}"))))
             .transpose()?;
         let outcome = blank(&self.outcome)
-            .map(|o| {
-                serde_json::from_value::<Outcome>(serde_json::Value::String(o.to_ascii_lowercase())).map_err(|_| {
-                    ApiError::BadRequest(format!(
-                        "outcome: unknown outcome `{o}`: expected success, failure or unknown"
-                    ))
-                })
-            })
+            .map(|o| o.parse::<Outcome>().map_err(|e| ApiError::BadRequest(format!("outcome: {e}"))))
             .transpose()?;
         let after = match blank(&self.cursor).map(Cursor::decode).transpose()? {
             None => None,
@@ -88,11 +81,12 @@ impl ActivitySearch {
             country: blank(&self.country).map(str::to_uppercase),
             app,
             action: blank(&self.action).map(str::to_string),
+            outcome,
             since: self.since,
             until: self.until,
             limit: 0,
         };
-        Ok(Parsed { query, outcome, after })
+        Ok(Parsed { query, after })
     }
 }
 
@@ -116,14 +110,13 @@ impl<S: Store, P: IdentityProvider + Send + Sync + 'static> Api<S, P> {
         let after = |a: &Activity| {
             parsed.after.as_ref().is_none_or(|(at, id)| (a.occurred_at, a.id.as_str()) > (*at, id.as_str()))
         };
-        let keep = |a: &Activity| after(a) && parsed.outcome.is_none_or(|o| a.outcome == o);
-        // The store pages from `since` (inclusive) without the outcome filter: ask for more until the page
-        // is full or the store has no more.
+        // The store pages from `since` (inclusive), so activities at the cursor's own time come back: ask for
+        // more until the page is full or the store has no more.
         query.limit = limit + 1;
         loop {
             let found = self.store.search(&query).await?;
             let exhausted = found.len() < query.limit;
-            let mut matching: Vec<Activity> = found.into_iter().filter(keep).collect();
+            let mut matching: Vec<Activity> = found.into_iter().filter(after).collect();
             if exhausted || matching.len() > limit {
                 let more = matching.len() > limit;
                 matching.truncate(limit);

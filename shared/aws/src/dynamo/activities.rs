@@ -1,6 +1,6 @@
 //! The audit trail in the activities table, designed to cost well under one write unit per activity.
 //!
-//! - **Chunks** `A#<tenant>#<user>` / `<first time>#<hash>`: a run of one user's activities of one UTC day
+//! - **Chunks** `A#<tenant>#<user>` / `<first time>#<hash>`: a run of one user's activities of one UTC hour
 //!   and one append, as gzip'd JSON (a few KB each). `t` (the tenant) feeds the keys-only `by_tenant`
 //!   index, one small index entry per chunk, not per activity. `last` is the newest activity's time.
 //! - **IP index** `I#<tenant>#<ip>` / `<day>#<user>`: written once per (tenant, IP, user, day); a search by
@@ -34,6 +34,10 @@ const CHUNK_JSON_BYTES: usize = 24 * 1024;
 /// An activity whose JSON is larger than this (a pathological raw entry) is stored with its raw entry
 /// replaced by a note, rather than failing the batch.
 const MAX_ACTIVITY_JSON: usize = 256 * 1024;
+/// The longest time one chunk spans: chunks are cut at each UTC hour, so a read of `[since, until]` starts
+/// at most this much before `since`. (Cut at each day, a busy user's every batch re-read the whole day:
+/// quadratic in the day's activities, and an attacker's 50,000 downloads took minutes per batch.)
+const CHUNK_SPAN: Duration = Duration::hours(1);
 /// How far before an alert's time its evidence is looked for.
 const EVIDENCE_LOOKBACK_DAYS: i64 = 35;
 
@@ -47,6 +51,15 @@ pub(super) fn evidence_key(tenant: &str, id: &str) -> Item {
 
 pub(super) fn ip_pk(tenant: &str, ip: &str) -> String {
     format!("I#{tenant}#{ip}")
+}
+
+/// The lowest sort key of a chunk that may hold activities from `since` on.
+pub(super) fn chunk_low(since: Option<DateTime<Utc>>) -> String {
+    since.map_or_else(|| time_key(DateTime::<Utc>::UNIX_EPOCH), |t| time_key(t - CHUNK_SPAN))
+}
+
+fn hour_key(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(3_600)
 }
 
 pub(super) fn day_key(at: DateTime<Utc>) -> String {
@@ -90,8 +103,7 @@ impl DynamoStore {
         query: Option<(&ActivityQuery, &mut Collector)>,
     ) -> Result<Vec<Chunk>, StoreError> {
         let table = &self.tables.activities;
-        // A chunk spans at most one UTC day, so one starting a day before `since` may still reach it.
-        let low = since.map_or_else(|| time_key(DateTime::<Utc>::UNIX_EPOCH), |t| time_key(t - Duration::days(1)));
+        let low = chunk_low(since);
         let high = until.map_or_else(|| "~".to_string(), |t| format!("{}~", time_key(t)));
         let mut chunks = Vec::new();
         let mut collector = query;
@@ -190,16 +202,16 @@ impl DynamoStore {
         Ok(new_total)
     }
 
-    /// Chunk items for one user's new activities (sorted): cut at each UTC day and at the size limit.
+    /// Chunk items for one user's new activities (sorted): cut at each UTC hour and at the size limit.
     fn chunk_items(&self, tenant: &str, user: &str, activities: &[&Activity]) -> Result<Vec<Item>, StoreError> {
         let mut items = Vec::new();
         let mut current: Vec<(&Activity, Vec<u8>)> = Vec::new();
         let mut size = 0;
         for activity in activities {
             let json = activity_json(activity)?;
-            let new_day =
-                current.last().is_some_and(|(prev, _)| day_key(prev.occurred_at) != day_key(activity.occurred_at));
-            if !current.is_empty() && (new_day || size + json.len() > CHUNK_JSON_BYTES) {
+            let new_hour =
+                current.last().is_some_and(|(prev, _)| hour_key(prev.occurred_at) != hour_key(activity.occurred_at));
+            if !current.is_empty() && (new_hour || size + json.len() > CHUNK_JSON_BYTES) {
                 items.push(self.chunk_item(tenant, user, &current));
                 current.clear();
                 size = 0;

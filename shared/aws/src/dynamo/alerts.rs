@@ -109,7 +109,10 @@ impl DynamoStore {
                     None => (alert.clone(), Vec::new(), 0, Vec::new()),
                 };
                 let known: HashSet<&str> = known_ids.iter().map(String::as_str).collect();
-                let pointers: Vec<Item> = alert
+                // Pointers for the ids the stored alert lists (its capped evidence), not for every id of the
+                // batch: a long attack writes at most the cap's worth per update, and the ids it no longer
+                // lists are found in the audit trail by user and time.
+                let pointers: Vec<Item> = merged
                     .activity_ids
                     .iter()
                     .filter(|id| !known.contains(id.as_str()) && pointed.insert(id.to_string()))

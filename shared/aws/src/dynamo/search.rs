@@ -5,11 +5,11 @@
 
 use std::collections::HashSet;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use saaswarden_core::Activity;
 use saaswarden_store::{ActivityQuery, StoreError};
 
-use super::activities::{Chunk, day_key, decode_chunk, ip_pk};
+use super::activities::{Chunk, chunk_low, day_key, decode_chunk, ip_pk};
 use super::{DynamoStore, Item, from_micros, get_s, key, s, time_key};
 use crate::error::backend;
 
@@ -27,6 +27,7 @@ pub(super) fn matches(activity: &Activity, query: &ActivityQuery) -> bool {
         && query.country.as_ref().is_none_or(|c| activity.country() == Some(c.to_uppercase().as_str()))
         && query.app.is_none_or(|app| activity.app == app)
         && query.action.as_ref().is_none_or(|action| &activity.action == action)
+        && query.outcome.is_none_or(|outcome| activity.outcome == outcome)
         && query.since.is_none_or(|since| activity.occurred_at >= since)
         && query.until.is_none_or(|until| activity.occurred_at <= until)
 }
@@ -146,8 +147,7 @@ impl DynamoStore {
         collector: &mut Collector,
     ) -> Result<(), StoreError> {
         let table = &self.tables.activities;
-        let low =
-            query.since.map_or_else(|| time_key(DateTime::<Utc>::UNIX_EPOCH), |t| time_key(t - Duration::days(1)));
+        let low = chunk_low(query.since);
         let high = query.until.map_or_else(|| "~".to_string(), |t| format!("{}~", time_key(t)));
         let limit = query.limit.max(1);
         let mut start = None;

@@ -171,3 +171,30 @@ async fn a_day_of_activity_is_stored_in_a_few_compressed_chunks_well_under_a_wri
     assert_eq!(all, sorted);
     println!("audit trail: {writes} write units for 300 activities in {} chunks", chunks.len());
 }
+
+/// A busy user's batches arrive one after another all day (an attacker downloading over Tor, a bot): each
+/// append reads back only the chunks its batch could repeat — about the last hour — not the whole day so
+/// far, so the read per batch stays flat instead of growing with the day.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_append_late_in_a_busy_day_reads_no_more_than_one_early_in_it() {
+    let stack = stack().await;
+    let store = stack.store();
+    // 24 batches of 100, one every hour: 2,400 activities of one user in one UTC day.
+    let mut reads = Vec::new();
+    for hour in 0..24_i64 {
+        let batch: Vec<Activity> = (0..100_i64)
+            .map(|i| {
+                let (id, raw) = slack_entry((hour * 100 + i) as u64);
+                let mut a = activity(&id, "busy@x.io", at_minute(hour * 60 + i * 36 / 60)).with_ip("216.160.83.56");
+                a.raw = raw;
+                a
+            })
+            .collect();
+        store.meter().reset();
+        assert_eq!(store.append(&batch).await.expect("append"), 100);
+        reads.push(store.meter().reading().read_units);
+    }
+    let (early, late) = (reads[1], reads[23]);
+    assert!(late <= early * 1.5 + 1.0, "read units per append grew over the day: {reads:?}");
+    println!("read units per append, hour 1: {early:.1}, hour 23: {late:.1}");
+}

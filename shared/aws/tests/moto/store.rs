@@ -1,7 +1,7 @@
 //! State, alerts, directory and checkpoints: the same contracts the SQLite adapter is held to.
 
 use saaswarden_aws::testing::stack;
-use saaswarden_core::checkpoint::Checkpoint;
+use saaswarden_core::checkpoint::{Checkpoint, StreamFailure};
 use saaswarden_core::directory::{Termination, TerminationStatus};
 use saaswarden_core::testing::at_minute;
 use saaswarden_core::{Alert, AlertStatus, App, Resolution, ResolutionKind, Severity, UserState};
@@ -178,7 +178,13 @@ async fn checkpoints_are_saved_conditionally_on_their_version() {
     let store = stack().await.store();
     let loaded = store.load("acme", "slack").await.expect("load");
     assert_eq!((loaded.value.clone(), loaded.version), (None, 0));
-    let checkpoint = Checkpoint { through: at_minute(10), recent: Vec::new(), last_id: Some("e1".into()) };
+    let failure = StreamFailure { at: at_minute(11), error: "Zendesk: HTTP 503".into() };
+    let checkpoint = Checkpoint {
+        through: at_minute(10),
+        recent: Vec::new(),
+        last_id: Some("e1".into()),
+        last_error: Some(failure),
+    };
     store.save("acme", "slack", &checkpoint, 0).await.expect("first save");
     let stale = store.save("acme", "slack", &checkpoint, 0).await;
     assert!(matches!(stale, Err(StoreError::Conflict { .. })), "{stale:?}");

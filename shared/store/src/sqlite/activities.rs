@@ -16,8 +16,8 @@ impl SqliteStore {
             let mut insert = tx
                 .prepare_cached(
                     "INSERT OR IGNORE INTO activities
-                     (tenant, id, app, user_key, actor_id, occurred_at, action, ip, country, body)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                     (tenant, id, app, user_key, actor_id, occurred_at, action, ip, country, body, outcome)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .map_err(StoreError::sqlite("prepare append"))?;
             for activity in activities {
@@ -38,6 +38,7 @@ impl SqliteStore {
                         activity.ip.map(|ip| ip.to_string()),
                         activity.country(),
                         body,
+                        activity.outcome.as_str(),
                     ])
                     .map_err(StoreError::sqlite("append activity"))?;
             }
@@ -107,6 +108,9 @@ impl SqliteStore {
         }
         if let Some(action) = &query.action {
             filter.add("action = ?", action.clone());
+        }
+        if let Some(outcome) = query.outcome {
+            filter.add("outcome = ?", outcome.as_str());
         }
         if let Some(since) = query.since {
             filter.add("occurred_at >= ?", to_micros(since));

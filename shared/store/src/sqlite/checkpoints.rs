@@ -97,7 +97,12 @@ mod tests {
 
     fn checkpoint(seconds: i64) -> Checkpoint {
         let through = DateTime::from_timestamp(seconds, 0).unwrap_or_default();
-        Checkpoint { through, recent: vec![Seen { id: format!("e{seconds}"), at: through }], last_id: None }
+        Checkpoint {
+            through,
+            recent: vec![Seen { id: format!("e{seconds}"), at: through }],
+            last_id: None,
+            last_error: None,
+        }
     }
 
     #[tokio::test]
