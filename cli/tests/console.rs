@@ -105,6 +105,14 @@ async fn plant_hostile_entries(db: &Path) {
     store.upsert(&[alert]).await.expect("upsert the hostile alert");
 }
 
+/// Clicks `target` and waits for the page it leads to, known by an element only that page has: a click that
+/// submits a form can return before the next page has loaded, and what is then found on the old page goes
+/// stale under the test's hands.
+async fn click_to(client: &Client, target: Locator<'_>, next_page: Locator<'_>) {
+    client.find(target).await.unwrap_or_else(|e| panic!("{target:?} on the page: {e}")).click().await.expect("click");
+    client.wait().for_element(next_page).await.unwrap_or_else(|e| panic!("{next_page:?} after the click: {e}"));
+}
+
 async fn text_of(client: &Client, css: &str) -> String {
     client
         .find(Locator::Css(css))
@@ -197,7 +205,7 @@ async fn an_analyst_triages_investigates_and_governs_in_a_real_browser() {
         .select_by_value("high")
         .await
         .expect("select");
-    client.find(Locator::Id("filter")).await.expect("filter button").click().await.expect("filter");
+    click_to(&client, Locator::Id("filter"), Locator::Css("select[name=severity] option[value=high][selected]")).await;
     let severities = client.find_all(Locator::Css("table.alerts .sev")).await.expect("rows");
     assert!(!severities.is_empty(), "high-severity alerts listed");
     for severity in &severities {
@@ -209,6 +217,7 @@ async fn an_analyst_triages_investigates_and_governs_in_a_real_browser() {
         .await
         .expect("an impossible-travel alert");
     travel.click().await.expect("open it");
+    client.wait().for_element(Locator::Css("figure.map")).await.expect("the alert page");
     let alert_url = client.current_url().await.expect("url").to_string();
     let places = client.find_all(Locator::Css("figure.map figcaption .place-name")).await.expect("places");
     assert_eq!(places.len(), 2, "both places named");
@@ -235,7 +244,7 @@ async fn an_analyst_triages_investigates_and_governs_in_a_real_browser() {
         .send_keys("confirmed with the user")
         .await
         .expect("type");
-    client.find(Locator::Id("resolve")).await.expect("resolve").click().await.expect("resolve");
+    click_to(&client, Locator::Id("resolve"), Locator::Id("reopen")).await;
     let status = text_of(&client, "dd.status").await;
     assert!(status.starts_with("resolved") && status.contains("true positive"), "{status}");
     let alert_id = alert_url.rsplit('/').next().expect("the alert id").to_string();
@@ -248,7 +257,8 @@ async fn an_analyst_triages_investigates_and_governs_in_a_real_browser() {
     let user = client.find(Locator::Css("dl.facts dd a")).await.expect("the user").text().await.expect("text");
     client.goto(&format!("{base}/activities")).await.expect("the activity log");
     client.find(Locator::Css("input[name=user]")).await.expect("user field").send_keys(&user).await.expect("type");
-    client.find(Locator::Id("search")).await.expect("search").click().await.expect("search");
+    let searched = format!("input[name=user][value='{user}']");
+    click_to(&client, Locator::Id("search"), Locator::Css(&searched)).await;
     let found = client.find_all(Locator::Css("ol.timeline li")).await.expect("activities");
     assert!(!found.is_empty(), "{user}'s activities listed");
     shoot(&client, &shots, "3-activities").await;
@@ -292,7 +302,7 @@ async fn an_analyst_triages_investigates_and_governs_in_a_real_browser() {
         .select_by_value("notify-user")
         .await
         .expect("select");
-    client.find(Locator::Id("approve")).await.expect("approve").click().await.expect("approve");
+    click_to(&client, Locator::Id("approve"), Locator::XPath("//h1[text()='Governance log']")).await;
     assert_eq!(client.current_url().await.expect("url").path(), "/governance");
     let log = text_of(&client, "table.governance").await;
     assert!(log.contains("notify-user") && log.contains(&alert_id) && log.contains("dry run"), "{log}");
