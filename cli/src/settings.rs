@@ -25,9 +25,9 @@ pub fn load_config(path: Option<&Path>) -> anyhow::Result<Config> {
 /// The enrichment the configuration asks for; relative paths resolve against the configuration's folder.
 pub fn load_enricher(config: &Config, config_path: Option<&Path>) -> anyhow::Result<Box<dyn Enricher>> {
     let e = &config.enrichment;
-    if e.city_db.is_none()
-        && e.anonymous_db.is_none()
-        && e.asn_db.is_none()
+    if e.city_db.is_empty()
+        && e.anonymous_db.is_empty()
+        && e.asn_db.is_empty()
         && e.lists.is_empty()
         && e.ranges.is_empty()
     {

@@ -1,9 +1,10 @@
 //! The console in a real browser: headless Chromium (Debian's `chromium` and `chromium-driver`) driven over
 //! WebDriver against `saaswarden serve` on the demo tenant. The analyst's walk: the queue filtered to high
 //! severity, the impossible-travel alert with both places and the distance, resolved as a true positive
-//! and found resolved; one user's activities searched and exported; a dry-run governance action approved
-//! and seen in the log; hostile audit-log values shown as text. Screenshots go to
-//! `$SAASWARDEN_SCREENSHOTS` (default: `saaswarden-console` in the system's temporary folder).
+//! and found resolved; two open alerts ticked on the queue and dismissed together; one user's activities
+//! searched and exported; a dry-run governance action approved and seen in the log; hostile audit-log
+//! values shown as text. Screenshots go to `$SAASWARDEN_SCREENSHOTS` (default: `saaswarden-console` in the
+//! system's temporary folder).
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -251,6 +252,39 @@ async fn an_analyst_triages_investigates_and_governs_in_a_real_browser() {
     client.goto(&format!("{base}/alerts?status=resolved")).await.expect("resolved alerts");
     let resolved = client.find_all(Locator::Css(&format!("a[href='/alerts/{alert_id}']"))).await.expect("links");
     assert_eq!(resolved.len(), 1, "the alert is listed as resolved");
+
+    // Tick two open alerts on the queue (not the hostile one, which a later step looks for) and dismiss
+    // them together; both are then listed among the dismissed, and no longer among the open.
+    client.goto(&format!("{base}/alerts?status=open")).await.expect("open alerts");
+    let mut ticked = Vec::new();
+    for checkbox in client.find_all(Locator::Css("table.alerts input[type=checkbox][name=id]")).await.expect("boxes") {
+        let id = checkbox.attr("value").await.expect("value").expect("a checkbox names its alert");
+        if id != "al-hostile" && ticked.len() < 2 {
+            checkbox.click().await.expect("tick");
+            ticked.push(id);
+        }
+    }
+    assert_eq!(ticked.len(), 2, "two open alerts to tick");
+    let checked = client.find_all(Locator::Css("input[type=checkbox][name=id]:checked")).await.expect("ticked");
+    assert_eq!(checked.len(), 2, "both boxes ticked");
+    shoot(&client, &shots, "2b-bulk-ticked").await;
+    click_to(
+        &client,
+        Locator::Id("bulk-dismiss"),
+        Locator::Css("select[name=status] option[value=dismissed][selected]"),
+    )
+    .await;
+    let landed = client.current_url().await.expect("url");
+    assert_eq!((landed.path(), landed.query()), ("/alerts", Some("status=dismissed")), "the dismissed alerts");
+    for id in &ticked {
+        let listed = client.find_all(Locator::Css(&format!("a[href='/alerts/{id}']"))).await.expect("links");
+        assert_eq!(listed.len(), 1, "{id} is listed as dismissed");
+    }
+    client.goto(&format!("{base}/alerts?status=open")).await.expect("open alerts");
+    for id in &ticked {
+        let listed = client.find_all(Locator::Css(&format!("a[href='/alerts/{id}']"))).await.expect("links");
+        assert!(listed.is_empty(), "{id} is no longer open");
+    }
 
     // Search the alert's user's activities and export them.
     client.goto(&alert_url).await.expect("back to the alert");

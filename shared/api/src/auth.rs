@@ -2,12 +2,18 @@
 //!
 //! Locally, `saaswarden serve` prints one random token; whoever holds it has every role. A browser hands
 //! it over once in the URL it opens (`/?token=…`) and keeps it in an HttpOnly, SameSite=Strict cookie;
-//! scripts send it as `Authorization: Bearer …`. In AWS, API Gateway's JWT authorizer has checked the
-//! token's signature, issuer, audience and expiry before the function runs; the function maps the claims
-//! the authorizer passes on ([`JwtClaims`]) to a [`Caller`] and refuses a request without them, so a
-//! misconfigured route cannot open the API.
+//! scripts send it as `Authorization: Bearer …`.
+//!
+//! In AWS, the API (`/api/…`) sits behind API Gateway's JWT authorizer, which has checked the token's
+//! signature, issuer, audience and expiry before the function runs; the function maps the claims the
+//! authorizer passes on ([`JwtClaims`]) to a [`Caller`] and refuses an API request without them, so a
+//! misconfigured route cannot open the API, and never takes the console's session cookie. The console's
+//! pages are routed past the authorizer (a browser cannot send its header on a page load): they take the
+//! session of the console's own Entra ID sign-in ([`crate::sign_in`]), checked the same way by the
+//! function (or, on a route behind the authorizer, its claims).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
@@ -17,6 +23,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error::ApiError;
+use crate::sign_in::{SignIn, SignInError};
 
 /// What a caller may do; each role includes the ones before it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -60,9 +67,33 @@ pub struct Caller {
     /// Authenticated by the console's cookie: its writes must carry the CSRF token.
     #[serde(skip)]
     pub by_cookie: bool,
+    /// The console forms' anti-CSRF value for a cookie caller, derived from the cookie's secret so it never
+    /// appears on its own.
+    #[serde(skip)]
+    pub csrf: Option<String>,
 }
 
 impl Caller {
+    /// A caller authenticated by a bearer token or the authorizer: no cookie, no CSRF token.
+    pub fn with_token(name: &str, role: Role) -> Caller {
+        Caller { name: name.to_string(), role, by_cookie: false, csrf: None }
+    }
+
+    /// A browser authenticated by the cookie holding `secret`.
+    pub fn with_cookie(name: &str, role: Role, secret: &str) -> Caller {
+        Caller { name: name.to_string(), role, by_cookie: true, csrf: Some(csrf_of(secret)) }
+    }
+
+    /// Refuses a cookie-authenticated write whose form did not carry the CSRF token.
+    pub fn check_csrf(&self, sent: &str) -> Result<(), ApiError> {
+        match &self.csrf {
+            Some(expected) if self.by_cookie && !same(expected, sent) => {
+                Err(ApiError::Forbidden("the form's CSRF token is missing or stale: reload the page".into()))
+            }
+            _ => Ok(()),
+        }
+    }
+
     pub fn require(&self, role: Role) -> Result<(), ApiError> {
         if self.role >= role {
             Ok(())
@@ -85,48 +116,34 @@ pub enum Auth {
         token: String,
         /// Whom writes are recorded as (the local user).
         name: String,
-        /// The console forms' anti-CSRF value, derived from the token so it never appears on its own.
-        csrf: String,
     },
-    /// Behind API Gateway's JWT authorizer.
+    /// Behind API Gateway's JWT authorizer (the API) and the console's own sign-in (the pages).
     Claims(ClaimRules),
 }
 
 impl Auth {
     pub fn local(token: &str, name: &str) -> Auth {
-        let csrf = hex(&Sha256::new().chain_update(b"saaswarden-csrf\0").chain_update(token).finalize());
-        Auth::Local { token: token.to_string(), name: name.to_string(), csrf }
-    }
-
-    /// The value console forms must send back for a cookie-authenticated write.
-    pub fn csrf_token(&self) -> Option<&str> {
-        match self {
-            Auth::Local { csrf, .. } => Some(csrf),
-            Auth::Claims(_) => None,
-        }
-    }
-
-    /// Refuses a cookie-authenticated write whose form did not carry the CSRF token.
-    pub fn check_csrf(&self, caller: &Caller, sent: &str) -> Result<(), ApiError> {
-        match self.csrf_token() {
-            Some(expected) if caller.by_cookie && !same(expected, sent) => {
-                Err(ApiError::Forbidden("the form's CSRF token is missing or stale: reload the page".into()))
-            }
-            _ => Ok(()),
-        }
+        Auth::Local { token: token.to_string(), name: name.to_string() }
     }
 }
 
-/// Which claims name the caller and their roles.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The anti-CSRF value of a cookie: a hash of its secret, which a page may show and a form send back.
+fn csrf_of(secret: &str) -> String {
+    hex(&Sha256::new().chain_update(b"saaswarden-csrf\0").chain_update(secret).finalize())
+}
+
+/// Which claims name the caller and their roles, and how a browser signs in.
+#[derive(Debug, Clone)]
 pub struct ClaimRules {
     /// The claim holding app roles (Entra ID: `roles`).
     pub roles_claim: String,
+    /// The console's Entra ID sign-in; without it the pages answer 401 and say how to set it up.
+    pub sign_in: Option<Arc<SignIn>>,
 }
 
 impl Default for ClaimRules {
     fn default() -> Self {
-        ClaimRules { roles_claim: "roles".into() }
+        ClaimRules { roles_claim: "roles".into(), sign_in: None }
     }
 }
 
@@ -153,7 +170,7 @@ pub fn caller_from_claims(claims: &JwtClaims, rules: &ClaimRules) -> Result<Call
             rules.roles_claim
         ))
     })?;
-    Ok(Caller { name, role, by_cookie: false })
+    Ok(Caller::with_token(&name, role))
 }
 
 /// A claim's values: a JSON array, API Gateway's `[a b]` rendering of one, or a single value.
@@ -167,16 +184,21 @@ fn claim_values(value: &str) -> Vec<String> {
 }
 
 const COOKIE: &str = "saaswarden_token";
+/// The console's Entra ID session in AWS: the ID token itself.
+pub(crate) const SESSION_COOKIE: &str = "saaswarden_session";
+/// A sign-in's nonce, between the redirect to Entra ID and its callback.
+pub(crate) const NONCE_COOKIE: &str = "saaswarden_nonce";
 
-/// The authentication middleware: puts the [`Caller`] on the request or answers 401.
-pub async fn authenticate(State(auth): State<std::sync::Arc<Auth>>, mut request: Request, next: Next) -> Response {
+/// The authentication middleware: puts the [`Caller`] on the request, or answers 401 (the API), or sends a
+/// browser to sign in (the console).
+pub async fn authenticate(State(auth): State<Arc<Auth>>, mut request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let caller = match auth.as_ref() {
-        Auth::Local { token, name, .. } => {
+        Auth::Local { token, name } => {
             if let Some(sent) = bearer(request.headers()) {
-                same(token, sent).then(|| Caller { name: name.clone(), role: Role::Responder, by_cookie: false })
+                same(token, sent).then(|| Caller::with_token(name, Role::Responder))
             } else if let Some(sent) = cookie(request.headers(), COOKIE) {
-                same(token, sent).then(|| Caller { name: name.clone(), role: Role::Responder, by_cookie: true })
+                same(token, sent).then(|| Caller::with_cookie(name, Role::Responder, token))
             } else if let Some(sent) = query_token(request.uri().query()) {
                 if same(token, &sent) && request.method() == Method::GET {
                     return hand_over(request.uri().path(), token);
@@ -186,32 +208,107 @@ pub async fn authenticate(State(auth): State<std::sync::Arc<Auth>>, mut request:
                 None
             }
         }
-        Auth::Claims(rules) => match request.extensions().get::<JwtClaims>() {
-            Some(claims) => match caller_from_claims(claims, rules) {
-                Ok(caller) => Some(caller),
-                Err(error) => return error.into_response(),
+        // What the authorizer checked: the API's only door (a page behind the authorizer may use it too).
+        Auth::Claims(rules) if api || request.extensions().get::<JwtClaims>().is_some() => {
+            match request.extensions().get::<JwtClaims>() {
+                Some(claims) => match caller_from_claims(claims, rules) {
+                    Ok(caller) => Some(caller),
+                    Err(error) => return error.into_response(),
+                },
+                None => None,
+            }
+        }
+        // The console's pages, routed past the authorizer: the session of their own sign-in.
+        Auth::Claims(rules) => match (&rules.sign_in, cookie(request.headers(), SESSION_COOKIE)) {
+            (Some(sign_in), Some(token)) => match sign_in.verify(token, None).await {
+                Ok(claims) => match caller_from_claims(&claims, rules) {
+                    Ok(caller) => Some(Caller::with_cookie(&caller.name, caller.role, token)),
+                    Err(error) => return crate::console::page_error(error),
+                },
+                Err(SignInError::Provider(reason)) => return crate::console::page_error(unavailable(&reason)),
+                Err(SignInError::Token(reason)) => {
+                    tracing::info!(%reason, "a console session was refused");
+                    None
+                }
             },
-            None => None,
+            _ => None,
         },
     };
     let Some(caller) = caller else {
-        let message = match auth.as_ref() {
-            Auth::Local { .. } => {
-                "sign in: open the URL `saaswarden serve` printed, or send its token as `Authorization: Bearer …`"
-            }
-            Auth::Claims(_) => "sign in: send an Entra ID access token as `Authorization: Bearer …`",
-        };
-        return if api {
-            ApiError::Unauthenticated(message.into()).into_response()
-        } else {
-            (StatusCode::UNAUTHORIZED, crate::console::signed_out(message)).into_response()
-        };
+        let page = Page::of(&request);
+        return signed_out(&auth, page, api).await;
     };
     if caller.by_cookie && !safe(request.method()) && !same_origin(request.headers()) {
         return ApiError::Forbidden("cross-origin write refused".into()).into_response();
     }
     request.extensions_mut().insert(caller);
     next.run(request).await
+}
+
+fn unavailable(reason: &str) -> ApiError {
+    ApiError::Unavailable(format!("sign-in is unavailable: {reason}"))
+}
+
+/// What sign-in needs of a request: a body is neither needed nor `Sync`.
+struct Page {
+    get: bool,
+    host: Option<String>,
+    path: String,
+}
+
+impl Page {
+    fn of(request: &Request) -> Page {
+        Page {
+            get: request.method() == Method::GET,
+            host: request.headers().get(header::HOST).and_then(|h| h.to_str().ok()).map(str::to_string),
+            path: request.uri().path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/alerts".into()),
+        }
+    }
+}
+
+/// What a request without valid credentials gets: a page load in AWS goes to Entra ID to sign in.
+async fn signed_out(auth: &Auth, page: Page, api: bool) -> Response {
+    let message = match auth {
+        Auth::Local { .. } => {
+            "sign in: open the URL `saaswarden serve` printed, or send its token as `Authorization: Bearer …`"
+        }
+        Auth::Claims(_) if api => "sign in: send an Entra ID access token as `Authorization: Bearer …`",
+        Auth::Claims(ClaimRules { sign_in: None, .. }) => {
+            "the console's sign-in is not set up: give the stack the ConsoleClientId parameter (docs/deploy.md); \
+             the API takes Entra ID access tokens as `Authorization: Bearer …`"
+        }
+        Auth::Claims(ClaimRules { sign_in: Some(sign_in), .. }) => {
+            if page.get {
+                return match redirect_to_sign_in(sign_in, page).await {
+                    Ok(response) => response,
+                    Err(reason) => crate::console::page_error(unavailable(&reason)),
+                };
+            }
+            "your session has ended: reload the page to sign in again"
+        }
+    };
+    if api {
+        ApiError::Unauthenticated(message.into()).into_response()
+    } else {
+        (StatusCode::UNAUTHORIZED, crate::console::signed_out(message)).into_response()
+    }
+}
+
+/// Sends the browser to Entra ID with a fresh nonce, kept in a cookie that only the callback receives.
+/// The cookie is SameSite=None: the callback is a form that Entra ID's page posts from its own site.
+async fn redirect_to_sign_in(sign_in: &SignIn, page: Page) -> Result<Response, String> {
+    let host = page.host.ok_or("the request has no Host")?;
+    let nonce = crate::sign_in::nonce();
+    let url = sign_in
+        .authorize_url(&format!("https://{host}/auth/callback"), &nonce, &page.path)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut response = Redirect::to(&url).into_response();
+    let cookie = format!("{NONCE_COOKIE}={nonce}; HttpOnly; Secure; SameSite=None; Path=/auth/callback; Max-Age=600");
+    if let Ok(value) = cookie.parse() {
+        response.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    Ok(response)
 }
 
 /// Sets the cookie and drops the token from the address bar (and so from the history and referrers).
@@ -228,7 +325,7 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers.get(header::AUTHORIZATION)?.to_str().ok()?.strip_prefix("Bearer ").map(str::trim)
 }
 
-fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(crate) fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -257,7 +354,7 @@ fn same_origin(headers: &HeaderMap) -> bool {
 }
 
 /// Compares secrets in time independent of where they differ.
-fn same(expected: &str, sent: &str) -> bool {
+pub(crate) fn same(expected: &str, sent: &str) -> bool {
     expected.len() == sent.len() && expected.bytes().zip(sent.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0
 }
 
@@ -281,7 +378,7 @@ mod tests {
             &rules,
         )
         .expect("caller");
-        assert_eq!(caller, Caller { name: "ana@corp.com".into(), role: Role::Analyst, by_cookie: false });
+        assert_eq!(caller, Caller::with_token("ana@corp.com", Role::Analyst));
         let json = caller_from_claims(&claims(&[("sub", "x"), ("roles", r#"["responder"]"#)]), &rules).expect("caller");
         assert_eq!(json.role, Role::Responder);
     }
@@ -297,13 +394,13 @@ mod tests {
 
     #[test]
     fn csrf_is_checked_only_for_cookie_callers() {
-        let auth = Auth::local("t0k3n", "me");
-        let csrf = auth.csrf_token().expect("local has one").to_string();
+        let browser = Caller::with_cookie("me", Role::Responder, "t0k3n");
+        let csrf = browser.csrf.clone().expect("a cookie caller has one");
         assert_ne!(csrf, "t0k3n");
-        let browser = Caller { name: "me".into(), role: Role::Responder, by_cookie: true };
-        assert!(auth.check_csrf(&browser, &csrf).is_ok());
-        assert!(matches!(auth.check_csrf(&browser, "guess"), Err(ApiError::Forbidden(_))));
-        let script = Caller { by_cookie: false, ..browser };
-        assert!(auth.check_csrf(&script, "").is_ok());
+        assert_ne!(csrf, Caller::with_cookie("me", Role::Responder, "other").csrf.expect("one"), "one per secret");
+        assert!(browser.check_csrf(&csrf).is_ok());
+        assert!(matches!(browser.check_csrf("guess"), Err(ApiError::Forbidden(_))));
+        let script = Caller::with_token("me", Role::Responder);
+        assert!(script.check_csrf("").is_ok());
     }
 }

@@ -20,6 +20,11 @@ use saaswarden_core::governance::IdentityProvider;
 
 pub use layout::signed_out;
 
+/// An error as a console page.
+pub(crate) fn page_error(error: crate::error::ApiError) -> axum::response::Response {
+    layout::PageError(error).into_response()
+}
+
 use crate::state::{Api, Store};
 
 /// The console's routes (authenticated by the router).
@@ -31,6 +36,7 @@ where
     Router::new()
         .route("/", get(|| async { axum::response::Redirect::to("/alerts") }))
         .route("/alerts", get(alerts::queue::<S, P>))
+        .route("/alerts/bulk", post(alerts::bulk::<S, P>))
         .route("/alerts/{id}", get(alerts::alert::<S, P>))
         .route("/alerts/{id}/step", post(alerts::step::<S, P>))
         .route("/activities", get(pages::activities::<S, P>))

@@ -27,6 +27,9 @@ pub enum ApiError {
     Store(#[from] StoreError),
     #[error("governance: {0}")]
     Govern(GovernError),
+    /// A service the request needs cannot be reached (the identity provider's keys, say).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl From<GovernError> for ApiError {
@@ -48,6 +51,7 @@ impl ApiError {
             ApiError::BadRequest(_) | ApiError::Store(StoreError::Invalid(_)) => StatusCode::BAD_REQUEST,
             ApiError::Conflict(_) | ApiError::Store(StoreError::Conflict { .. }) => StatusCode::CONFLICT,
             ApiError::Govern(_) => StatusCode::BAD_GATEWAY,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -12,10 +12,12 @@ pub mod error;
 pub mod openapi;
 pub mod queries;
 mod routes;
+pub mod sign_in;
 pub mod state;
 
 pub use auth::{Auth, Caller, ClaimRules, JwtClaims, Role};
 pub use catalog::{PolicyInfo, builtin_policies, policies};
 pub use error::ApiError;
 pub use routes::router;
+pub use sign_in::{SignIn, SignInError};
 pub use state::{Api, Store};

@@ -59,6 +59,9 @@ where
         .fallback(|| async { ApiError::NotFound("no such page or endpoint".into()) })
         .layer(middleware::from_fn_with_state(auth, authenticate))
         .route("/assets/console.css", get(crate::console::stylesheet))
+        // Reached without a session: the sign-in's own steps.
+        .route("/auth/callback", post(crate::sign_in::callback::<S, P>))
+        .route("/auth/sign-out", get(crate::sign_in::sign_out))
         .layer(middleware::map_response(secure))
         .with_state(api)
 }

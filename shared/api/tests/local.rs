@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
-use saaswarden_api::{Api, Auth, builtin_policies, router};
+use saaswarden_api::{Api, Auth, Caller, Role, builtin_policies, router};
 use saaswarden_connectors::graph::Provider;
 use saaswarden_core::testing::{activity, alert, at_minute};
 use saaswarden_core::{Config, Severity};
@@ -32,7 +32,8 @@ async fn served() -> Served {
     store.upsert(&[alert]).await.expect("upsert");
     let config = Config::default();
     let auth = Auth::local(TOKEN, "tester");
-    let csrf = auth.csrf_token().expect("local auth has a CSRF token").to_string();
+    // What the pages put in their forms for the browser holding the token's cookie.
+    let csrf = Caller::with_cookie("tester", Role::Responder, TOKEN).csrf.expect("a cookie caller has a CSRF token");
     let api =
         Api { store, idp: Provider::Unconfigured, policies: builtin_policies(&config), tenant: None, config, auth };
     Served { _dir: dir, router: router(Arc::new(api)), csrf }

@@ -245,6 +245,13 @@ impl Activity {
         self.actor.kind == PrincipalKind::User && self.outcome != Outcome::Failure
     }
 
+    /// A successful interactive activity the user performed themselves: no app or other person acted for
+    /// them. Only such activity says where the user is; an app acting for them (a Slack app's token, an AI
+    /// agent) acts from its vendor's cloud, an impersonating admin from wherever the admin is.
+    pub fn is_users_own_activity(&self) -> bool {
+        self.is_interactive_user_activity() && self.impersonator.is_none()
+    }
+
     pub fn impersonated(&self) -> bool {
         self.impersonator.is_some()
     }

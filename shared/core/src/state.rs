@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::activity::Activity;
 use crate::detect::failed_logins::FailedLoginState;
 use crate::detect::impossible_travel::TravelState;
+use crate::detect::incident::Incident;
 use crate::detect::unusual::UnusualState;
 
 /// How many recently processed activity ids a user's state remembers. A FIFO queue redelivers a user's
@@ -34,6 +35,9 @@ pub struct UserState {
     pub travel: TravelState,
     pub admin: UnusualState,
     pub impersonated: UnusualState,
+    /// Each detection's ongoing incident (by policy id), whose continuation joins its alert.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub incidents: BTreeMap<String, Incident>,
     /// Alert ids already raised once per subject (anonymous IP per day, terminated user per termination…),
     /// so a long attack is one alert that grows rather than many.
     pub raised: BTreeMap<String, DateTime<Utc>>,
@@ -49,10 +53,11 @@ pub struct PlaceHistory {
 }
 
 impl UserState {
-    /// Records where a successful interactive activity happened; called after every detection saw it.
+    /// Records where the user was, from a successful interactive activity they performed themselves (not an
+    /// app or another person acting for them); called after every detection saw it.
     pub fn learn_place(&mut self, activity: &Activity) {
         let Some(country) = activity.country() else { return };
-        if !activity.is_interactive_user_activity() {
+        if !activity.is_users_own_activity() {
             return;
         }
         let at = activity.occurred_at;
@@ -74,6 +79,7 @@ impl UserState {
     pub fn forget_before(&mut self, horizon: DateTime<Utc>) {
         self.countries.retain(|_, place| place.last_seen >= horizon);
         self.raised.retain(|_, at| *at >= horizon);
+        self.incidents.retain(|_, incident| incident.last_at >= horizon);
     }
 
     pub fn has_processed(&self, activity_id: &str) -> bool {

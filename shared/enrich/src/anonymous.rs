@@ -66,9 +66,14 @@ impl AnonymousDb {
 
     /// The tags of `ip`: `anonymous`, `anonymous_vpn`, `hosting`, `public_proxy`, `residential_proxy`,
     /// `tor`.
-    pub(crate) fn tags(&self, ip: IpAddr, into: &mut Vec<String>) {
-        if let Some(record) = self.db.record::<AnonymousRecord>(ip) {
-            into.extend(record.tags().map(str::to_string));
+    /// Adds the IP's tags; whether this database has a record for it.
+    pub(crate) fn tags(&self, ip: IpAddr, into: &mut Vec<String>) -> bool {
+        match self.db.record::<AnonymousRecord>(ip) {
+            Some(record) => {
+                into.extend(record.tags().map(str::to_string));
+                true
+            }
+            None => false,
         }
     }
 }

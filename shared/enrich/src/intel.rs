@@ -2,10 +2,10 @@
 
 use std::fmt;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 
-use saaswarden_core::config::EnrichmentSettings;
+use saaswarden_core::config::{DatabaseFiles, EnrichmentSettings};
 use saaswarden_core::enrich::Enricher;
 use saaswarden_core::{Activity, Geo};
 
@@ -34,9 +34,10 @@ pub struct IpFacts {
 /// The IP facts of every configured source: city, anonymous-IP and ASN databases, IP lists and the
 /// organisation's ranges, cached per IP. Build it once per process and share it (it is `Send + Sync`).
 pub struct IpIntel {
-    city: Option<CityDb>,
-    anonymous: Option<AnonymousDb>,
-    asn: Option<AsnDb>,
+    /// Each kind's files in the configured order: the first with a record for an IP answers.
+    city: Vec<CityDb>,
+    anonymous: Vec<AnonymousDb>,
+    asn: Vec<AsnDb>,
     lists: Vec<TaggedList>,
     org_ranges: Vec<OrgRange>,
     cache: FactCache,
@@ -60,12 +61,25 @@ impl IpIntel {
     /// (the configuration file's folder). Fails on the first source that is missing, unreadable or not
     /// what its setting needs, naming the setting and the file.
     pub fn load(settings: &EnrichmentSettings, base_dir: &Path) -> Result<IpIntel, EnrichError> {
-        let open = |setting: &str, path: &Option<PathBuf>| {
-            path.as_ref().map(|p| Database::open(format!("enrichment.{setting}"), base_dir.join(p))).transpose()
+        // A setting with several files names the one at fault by its place in the list.
+        let open = |setting: &str, files: &DatabaseFiles| -> Result<Vec<Database>, EnrichError> {
+            let several = files.0.len() > 1;
+            files
+                .iter()
+                .enumerate()
+                .map(|(i, path)| {
+                    let name =
+                        if several { format!("enrichment.{setting}[{i}]") } else { format!("enrichment.{setting}") };
+                    Database::open(name, base_dir.join(path))
+                })
+                .collect()
         };
-        let city = open("city_db", &settings.city_db)?.map(CityDb::open).transpose()?;
-        let anonymous = open("anonymous_db", &settings.anonymous_db)?.map(AnonymousDb::open).transpose()?;
-        let asn = open("asn_db", &settings.asn_db)?.map(AsnDb::open).transpose()?;
+        let city = open("city_db", &settings.city_db)?.into_iter().map(CityDb::open).collect::<Result<_, _>>()?;
+        let anonymous = open("anonymous_db", &settings.anonymous_db)?
+            .into_iter()
+            .map(AnonymousDb::open)
+            .collect::<Result<_, _>>()?;
+        let asn = open("asn_db", &settings.asn_db)?.into_iter().map(AsnDb::open).collect::<Result<_, _>>()?;
         let lists = settings
             .lists
             .iter()
@@ -96,15 +110,17 @@ impl IpIntel {
     }
 
     fn facts(&self, ip: IpAddr) -> IpFacts {
-        let geo = self.city.as_ref().and_then(|city| city.geo(ip));
-        let owner = self.asn.as_ref().and_then(|asn| asn.lookup(ip));
+        let geo = self.city.iter().find_map(|city| city.geo(ip));
+        let owner = self.asn.iter().find_map(|asn| asn.lookup(ip));
         // The organisation knows its own networks better than any feed: its corporate VPN egress may well
         // be listed as a VPN or hosting provider, and must not look anonymous.
         let mut tags: Vec<String> =
             self.org_ranges.iter().filter(|range| range.contains(ip)).map(|range| range.tag.clone()).collect();
         if tags.is_empty() {
-            if let Some(anonymous) = &self.anonymous {
-                anonymous.tags(ip, &mut tags);
+            for anonymous in &self.anonymous {
+                if anonymous.tags(ip, &mut tags) {
+                    break;
+                }
             }
             tags.extend(self.lists.iter().filter(|list| list.contains(ip)).map(|list| list.tag.clone()));
         }

@@ -1,9 +1,11 @@
 //! The `api` function: the console and HTTP API router (`saaswarden-api`) on the DynamoDB adapters, behind
 //! an API Gateway HTTP API whose JWT authorizer trusts the organisation's Entra ID.
 //!
-//! API Gateway checks the token (signature, issuer, audience, expiry) before the function runs and passes
-//! its claims in the request context; [`with_claims`] puts them on the request, where the router's own
-//! check maps them to a role and refuses a request without them.
+//! On `/api/v1/…` API Gateway checks the token (signature, issuer, audience, expiry) before the function
+//! runs and passes its claims in the request context; [`with_claims`] puts them on the request, where the
+//! router's own check maps them to a role and refuses a request without them. The console's pages are
+//! routed past the authorizer and signed in by the router itself ([`saaswarden_api::sign_in`]) when
+//! `CONSOLE_CLIENT_ID` names the app registration browsers sign in to.
 
 use aws_config::SdkConfig;
 use axum::Router;
@@ -11,15 +13,21 @@ use axum::extract::Request;
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use lambda_http::request::RequestContext;
-use saaswarden_api::{Api, Auth, ClaimRules, JwtClaims, policies, router};
+use std::sync::Arc;
+
+use saaswarden_api::{Api, Auth, ClaimRules, JwtClaims, SignIn, policies, router};
 use saaswarden_aws::{DynamoStore, StoreSettings, Tables};
 use tracing::info;
 
 use crate::detector::POLICIES_VARIABLE;
-use crate::{Assets, CONFIG_VARIABLE, Location, Settings, StartError, location};
+use crate::{Assets, CONFIG_VARIABLE, Location, SettingError, Settings, StartError, location};
 
 /// The token claim holding the caller's app roles (default `roles`, Entra ID's).
 pub const ROLES_CLAIM_VARIABLE: &str = "ROLES_CLAIM";
+/// The Entra ID issuer the API Gateway authorizer trusts; the console's sign-in trusts the same.
+pub const ISSUER_VARIABLE: &str = "API_ISSUER";
+/// The app registration (client id) browsers sign in to for the console; unset or empty: no console sign-in.
+pub const CONSOLE_CLIENT_VARIABLE: &str = "CONSOLE_CLIENT_ID";
 
 /// The router with everything it needs, built once per cold start.
 pub async fn start(settings: &Settings, sdk: &SdkConfig) -> Result<Router, StartError> {
@@ -31,17 +39,32 @@ pub async fn start(settings: &Settings, sdk: &SdkConfig) -> Result<Router, Start
     let custom = assets.policies(&location(settings, POLICIES_VARIABLE, Location::Bundled)?, &config).await?;
     let policies = policies(&config, custom.as_ref());
     let roles_claim = settings.get(ROLES_CLAIM_VARIABLE).unwrap_or_else(|| "roles".to_string());
+    let sign_in = console_sign_in(settings)?;
     let store = DynamoStore::new(aws_sdk_dynamodb::Client::new(sdk), tables, StoreSettings::default());
-    info!(tenant = %config.tenant, dry_run = config.governance.dry_run, "api started");
+    info!(tenant = %config.tenant, dry_run = config.governance.dry_run, console_sign_in = sign_in.is_some(), "api started");
     let api = Api {
         store,
         idp,
         policies,
         tenant: Some(config.tenant.clone()),
         config,
-        auth: Auth::Claims(ClaimRules { roles_claim }),
+        auth: Auth::Claims(ClaimRules { roles_claim, sign_in }),
     };
     Ok(with_claims(router(api.shared())))
+}
+
+/// The console's sign-in, when `CONSOLE_CLIENT_ID` is set; it then needs the issuer.
+fn console_sign_in(settings: &Settings) -> Result<Option<Arc<SignIn>>, StartError> {
+    let Some(client_id) = settings.get(CONSOLE_CLIENT_VARIABLE).filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let issuer = settings.get(ISSUER_VARIABLE).filter(|v| v.starts_with("https://")).ok_or_else(|| {
+        StartError::Setting(SettingError::Invalid {
+            variable: ISSUER_VARIABLE.to_string(),
+            message: format!("{CONSOLE_CLIENT_VARIABLE} is set, so this must be the Entra ID issuer URL (https://…)"),
+        })
+    })?;
+    Ok(Some(Arc::new(SignIn::new(&issuer, client_id.trim()))))
 }
 
 /// Puts the JWT authorizer's claims from API Gateway's request context on each request.
@@ -138,6 +161,23 @@ mod tests {
         let governance = "/api/v1/governance/approve";
         assert_eq!(status(&app, event("POST", governance, approve, Some(reader))).await, StatusCode::FORBIDDEN);
         assert_eq!(status(&app, event("POST", path, resolve, Some(responder.clone()))).await, StatusCode::OK);
-        assert_eq!(status(&app, event("POST", governance, approve, Some(responder))).await, StatusCode::OK);
+        assert_eq!(status(&app, event("POST", governance, approve, Some(responder.clone()))).await, StatusCode::OK);
+        // A page behind the authorizer takes its claims; without them and without a session, 401.
+        assert_eq!(status(&app, event("GET", "/alerts", None, Some(responder))).await, StatusCode::OK);
+        assert_eq!(status(&app, event("GET", "/alerts", None, None)).await, StatusCode::UNAUTHORIZED);
+    }
+
+    #[test]
+    fn console_sign_in_needs_the_issuer_when_a_client_id_is_given() {
+        let settings = |pairs: &[(&str, &str)]| {
+            Settings::from_map(pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect())
+        };
+        assert!(console_sign_in(&settings(&[])).expect("no client id, no sign-in").is_none());
+        assert!(console_sign_in(&settings(&[(CONSOLE_CLIENT_VARIABLE, " ")])).expect("blank").is_none());
+        let error = console_sign_in(&settings(&[(CONSOLE_CLIENT_VARIABLE, "c1")])).expect_err("no issuer");
+        assert!(error.to_string().contains(ISSUER_VARIABLE), "{error}");
+        let issuer = "https://login.microsoftonline.com/t/v2.0";
+        let sign_in = console_sign_in(&settings(&[(CONSOLE_CLIENT_VARIABLE, "c1"), (ISSUER_VARIABLE, issuer)]));
+        assert!(sign_in.expect("valid").is_some());
     }
 }

@@ -164,9 +164,9 @@ impl Assets {
         scratch: &Path,
     ) -> Result<Box<dyn Enricher>, AssetError> {
         let e = &config.enrichment;
-        let configured = e.city_db.is_some()
-            || e.anonymous_db.is_some()
-            || e.asn_db.is_some()
+        let configured = !e.city_db.is_empty()
+            || !e.anonymous_db.is_empty()
+            || !e.asn_db.is_empty()
             || !e.lists.is_empty()
             || !e.ranges.is_empty();
         let base: PathBuf = match location {

@@ -1,9 +1,10 @@
 //! The alert queue and the alert page.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use axum::extract::{Extension, Form, Path, Query, State};
-use axum::response::{Html, Redirect};
+use axum::response::{Html, IntoResponse, Redirect, Response};
 use maud::{Markup, html};
 use saaswarden_core::governance::IdentityProvider;
 use saaswarden_core::{Activity, Alert, AlertStatus};
@@ -14,7 +15,7 @@ use super::layout::{PageError, csrf, encode, page, severity, user_link, when};
 use crate::auth::Caller;
 use crate::error::ApiError;
 use crate::queries::alerts::StepKind;
-use crate::queries::{AlertDetail, AlertSearch, Step};
+use crate::queries::{AlertDetail, AlertSearch, BulkAction, BulkOutcome, Step};
 use crate::state::{Api, Store};
 
 /// How many of the newest alerts the queue's chart counts.
@@ -33,6 +34,7 @@ pub(crate) async fn queue<S: Store, P: IdentityProvider + Send + Sync + 'static>
         link("/alerts", &query)
     });
     let selected = |value: &str, field: &Option<String>| field.as_deref() == Some(value);
+    let any_open = found.alerts.iter().any(|alert| alert.status == AlertStatus::Open);
     let body = html! {
         h1 { "Alerts" }
         form.filters method="get" action="/alerts" {
@@ -54,9 +56,30 @@ pub(crate) async fn queue<S: Store, P: IdentityProvider + Send + Sync + 'static>
         }
         (charts::alerts_over_time(&chart.alerts))
         @if found.alerts.is_empty() { p { "No alerts match." } } @else {
-            table.alerts {
-                thead { tr { th { "Created" } th { "Severity" } th { "Alert" } th { "User" } th { "Apps" } th { "Status" } } }
-                tbody { @for alert in &found.alerts { (row(alert)) } }
+            // The open alerts' checkboxes and the bar that resolves or dismisses the ticked ones at once.
+            form.bulk method="post" action="/alerts/bulk" {
+                (csrf(caller.csrf.as_deref()))
+                @if any_open {
+                    fieldset.bulk-bar {
+                        legend { "Ticked alerts" }
+                        label { "Verdict " select name="verdict" {
+                            option value="" { "(to resolve, choose)" }
+                            option value="true-positive" { "true positive" }
+                            option value="benign" { "benign true positive" }
+                            option value="false-positive" { "false positive" }
+                        } }
+                        label { "Comment " input type="text" name="comment"; }
+                        button type="submit" name="step" value="resolve" id="bulk-resolve" { "Resolve ticked" }
+                        button type="submit" name="step" value="dismiss" id="bulk-dismiss" { "Dismiss ticked" }
+                    }
+                }
+                table.alerts {
+                    thead { tr {
+                        th.select { span.visually-hidden { "Select" } }
+                        th { "Created" } th { "Severity" } th { "Alert" } th { "User" } th { "Apps" } th { "Status" }
+                    } }
+                    tbody { @for alert in &found.alerts { (row(alert)) } }
+                }
             }
         }
         @if let Some(next) = next { p { a href=(next) { "Older alerts →" } } }
@@ -67,6 +90,10 @@ pub(crate) async fn queue<S: Store, P: IdentityProvider + Send + Sync + 'static>
 fn row(alert: &Alert) -> Markup {
     html! {
         tr class={ "status-" (alert.status.as_str()) } {
+            // Only open alerts can be resolved or dismissed, as on the alert's own page.
+            td.select { @if alert.status == AlertStatus::Open {
+                input type="checkbox" name="id" value=(alert.id) aria-label={ "Select " (alert.title) };
+            } }
             td { (when(&alert.created_at)) }
             td { (severity(alert.severity)) }
             td { a.alert-link href={ "/alerts/" (encode(&alert.id)) } data-policy=(alert.policy_id) { (alert.title) } }
@@ -83,7 +110,7 @@ pub(crate) async fn page_of<S: Store, P: IdentityProvider + Send + Sync + 'stati
     id: &str,
 ) -> Result<Html<String>, PageError> {
     let AlertDetail { alert, history, activities, governance } = api.alert_detail(id).await?;
-    let token = api.auth.csrf_token();
+    let token = caller.csrf.as_deref();
     let body = html! {
         h1 { (severity(alert.severity)) " " span.title { (alert.title) } }
         dl.facts {
@@ -171,7 +198,7 @@ pub(crate) async fn step<S: Store, P: IdentityProvider + Send + Sync + 'static>(
     Path(id): Path<String>,
     Form(form): Form<StepForm>,
 ) -> Result<Redirect, PageError> {
-    api.auth.check_csrf(&caller, &form.csrf)?;
+    caller.check_csrf(&form.csrf)?;
     let kind = match form.step.as_str() {
         "resolve" => StepKind::Resolve,
         "dismiss" => StepKind::Dismiss,
@@ -181,6 +208,67 @@ pub(crate) async fn step<S: Store, P: IdentityProvider + Send + Sync + 'static>(
     };
     api.alert_step(&caller, &id, kind, &Step { verdict: form.verdict, comment: form.comment }).await?;
     Ok(Redirect::to(&format!("/alerts/{}", encode(&id))))
+}
+
+/// `POST /alerts/bulk`: the queue's ticked alerts resolved or dismissed at once, by the same query (rules,
+/// and the history recorded under the caller) as `POST /api/v1/alerts/bulk`. The ticked ids arrive as
+/// repeated `id` fields, so the body is read as its name/value pairs. When every alert changed, it
+/// redirects to the queue filtered to the status they now have; when some did not, it shows which and why.
+pub(crate) async fn bulk<S: Store, P: IdentityProvider + Send + Sync + 'static>(
+    State(api): State<Arc<Api<S, P>>>,
+    Extension(caller): Extension<Caller>,
+    Form(fields): Form<Vec<(String, String)>>,
+) -> Result<Response, PageError> {
+    let field = |name: &str| fields.iter().find(|(key, _)| key == name).map(|(_, value)| value.as_str());
+    caller.check_csrf(field("csrf").unwrap_or_default())?;
+    let (action, now) = match field("step") {
+        Some("resolve") => ("resolve", "resolved"),
+        Some("dismiss") => ("dismiss", "dismissed"),
+        Some(other) => {
+            return Err(
+                ApiError::BadRequest(format!("step: unknown step `{other}`: expected resolve or dismiss")).into()
+            );
+        }
+        None => return Err(ApiError::BadRequest("step: required (resolve or dismiss)".into()).into()),
+    };
+    let mut seen = HashSet::new();
+    let ids: Vec<String> = fields
+        .iter()
+        .filter(|(key, value)| key == "id" && !value.is_empty() && seen.insert(value.as_str()))
+        .map(|(_, value)| value.clone())
+        .collect();
+    if ids.is_empty() {
+        return Err(ApiError::BadRequest("id: select at least one alert".into()).into());
+    }
+    let given = |name: &str| field(name).map(str::trim).filter(|value| !value.is_empty()).map(str::to_string);
+    let asked = ids.len();
+    let bulk = BulkAction { ids, action: action.into(), verdict: given("verdict"), comment: given("comment") };
+    let BulkOutcome { done, failed } = api.alerts_bulk(&caller, &bulk).await?;
+    if failed.is_empty() {
+        return Ok(Redirect::to(&link("/alerts", &[("status", now.to_string())])).into_response());
+    }
+    let body = html! {
+        h1 { "Not every alert was " (now) }
+        p.error {
+            (failed.len()) " of " (asked) " ticked alerts could not be " (now)
+            @if !done.is_empty() { "; the other " (done.len()) " were" } "."
+        }
+        table.bulk-failed {
+            thead { tr { th { "Alert" } th { "Why" } } }
+            tbody { @for failure in &failed {
+                tr { td { code { (failure.id) } } td.error { (failure.error) } }
+            } }
+        }
+        @if !done.is_empty() {
+            h2 { "These were " (now) }
+            ul { @for id in &done { li { a href={ "/alerts/" (encode(id)) } { (id) } } } }
+        }
+        p {
+            a href=(link("/alerts", &[("status", now.to_string())])) { "The " (now) " alerts" }
+            " · " a href=(link("/alerts", &[("status", "open".to_string())])) { "The open alerts" }
+        }
+    };
+    Ok(page("Bulk action", &caller, body).into_response())
 }
 
 fn verdict(kind: saaswarden_core::ResolutionKind) -> &'static str {

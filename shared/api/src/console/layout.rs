@@ -1,6 +1,5 @@
 //! The page frame, navigation, error pages and small shared pieces.
 
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::{DateTime, Utc};
 use maud::{DOCTYPE, Markup, html};
@@ -31,6 +30,7 @@ pub(crate) fn page(title: &str, caller: &Caller, body: Markup) -> Html<String> {
                             a href="/sources" { "Sources" }
                         }
                         span.who { (caller.name) " · " (caller.role.as_str()) }
+                        @if caller.by_cookie { a.sign-out href="/auth/sign-out" { "Sign out" } }
                     }
                     main { (body) }
                 }
@@ -66,7 +66,7 @@ impl From<ApiError> for PageError {
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let status = self.0.status();
-        if status == StatusCode::INTERNAL_SERVER_ERROR {
+        if status.is_server_error() {
             tracing::error!(error = %self.0, "page failed");
         }
         let body = html! {

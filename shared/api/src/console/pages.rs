@@ -118,7 +118,7 @@ pub(crate) async fn user<S: Store, P: IdentityProvider + Send + Sync + 'static>(
         ul { @for alert in &u.alerts { li { (severity(alert.severity)) " " a href={ "/alerts/" (encode(&alert.id)) } { (alert.title) } " · " (alert.status.as_str()) } } }
         @if !u.governance.is_empty() {
             h2 { "Governance" }
-            (governance_table(&u.governance, api.auth.csrf_token(), api.config.governance.dry_run))
+            (governance_table(&u.governance, caller.csrf.as_deref(), api.config.governance.dry_run))
         }
         h2 { "Recent activity" }
         p { a href=(link("/activities", &[("user", u.user.clone())])) { "All of this user's activity" } }
@@ -183,7 +183,7 @@ pub(crate) async fn governance<S: Store, P: IdentityProvider + Send + Sync + 'st
         h1 { "Governance log" }
         (dry_run_note(api.config.governance.dry_run))
         @if entries.is_empty() { p { "No governance actions yet." } }
-        @else { (governance_table(&entries, api.auth.csrf_token(), api.config.governance.dry_run)) }
+        @else { (governance_table(&entries, caller.csrf.as_deref(), api.config.governance.dry_run)) }
     };
     Ok(page("Governance", &caller, body))
 }
@@ -203,7 +203,7 @@ pub(crate) async fn governance_act<S: Store, P: IdentityProvider + Send + Sync +
     Extension(caller): Extension<Caller>,
     Form(form): Form<GovernanceForm>,
 ) -> Result<Redirect, PageError> {
-    api.auth.check_csrf(&caller, &form.csrf)?;
+    caller.check_csrf(&form.csrf)?;
     let missing = |field: &str| ApiError::BadRequest(format!("{field}: required"));
     let entry = match form.op.as_str() {
         "approve" => {

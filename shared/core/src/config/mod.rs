@@ -187,13 +187,14 @@ fn is_tag(tag: &str) -> bool {
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct EnrichmentSettings {
-    /// A city database (`.mmdb`): MaxMind GeoIP2/GeoLite2 City or DB-IP City Lite; the layout is detected.
-    pub city_db: Option<PathBuf>,
-    /// A MaxMind Anonymous-IP database: tags `anonymous`, `anonymous_vpn`, `tor`, `public_proxy`,
+    /// City databases (`.mmdb`): MaxMind GeoIP2/GeoLite2 City or DB-IP City Lite; the layout is detected.
+    /// One path, or a list tried in order (DB-IP Lite ships IPv4 and IPv6 as two files).
+    pub city_db: DatabaseFiles,
+    /// MaxMind Anonymous-IP databases: tags `anonymous`, `anonymous_vpn`, `tor`, `public_proxy`,
     /// `residential_proxy`, `hosting`.
-    pub anonymous_db: Option<PathBuf>,
-    /// A MaxMind/GeoLite2 ASN database: the network's owner.
-    pub asn_db: Option<PathBuf>,
+    pub anonymous_db: DatabaseFiles,
+    /// MaxMind/GeoLite2 ASN databases: the network's owner.
+    pub asn_db: DatabaseFiles,
     /// Plain-text IP lists (one IP or CIDR a line, `#` comments), each giving its tag to the IPs it lists.
     pub lists: Vec<IpList>,
     /// The organisation's own named ranges. An IP in one carries only the organisation's tags: they
@@ -291,6 +292,42 @@ pub enum Sensitivity {
     Low,
     Medium,
     High,
+}
+
+/// The files of one kind of database: `city_db = "a.mmdb"` or `city_db = ["v4.mmdb", "v6.mmdb"]`, tried in
+/// order for each IP (the first file that has a record for it answers).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DatabaseFiles(pub Vec<PathBuf>);
+
+impl DatabaseFiles {
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &PathBuf> {
+        self.0.iter()
+    }
+}
+
+impl<T: Into<PathBuf>> From<T> for DatabaseFiles {
+    fn from(path: T) -> Self {
+        DatabaseFiles(vec![path.into()])
+    }
+}
+
+impl<'de> Deserialize<'de> for DatabaseFiles {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged, expecting = "a path string or a list of path strings")]
+        enum OneOrMany {
+            One(PathBuf),
+            Many(Vec<PathBuf>),
+        }
+        Ok(match OneOrMany::deserialize(d)? {
+            OneOrMany::One(path) => DatabaseFiles(vec![path]),
+            OneOrMany::Many(paths) => DatabaseFiles(paths),
+        })
+    }
 }
 
 fn strings(items: &[&str]) -> Vec<String> {
@@ -408,6 +445,10 @@ detection_settings! {
         trusted_tags: Vec<String> = strings(&["corporate", "corporate_vpn"]),
         /// An IP used by at least this many of the tenant's users is taken as mis-tagged (0: never).
         shared_ip_users: u32 = 5,
+        /// Anonymous activity within this time of the user's open incident (a new Tor exit, the next day)
+        /// grows its alert; after a longer pause a new alert starts.
+        #[serde(deserialize_with = "duration")]
+        incident_gap: Duration = Duration::from_secs(24 * 3600),
     }
 }
 
@@ -422,6 +463,10 @@ detection_settings! {
         /// Also suppress countries at least this many of the tenant's users use (0: off — the user's own
         /// history alone decides).
         tenant_users: u32 = 0,
+        /// Tags of the organisation's ranges whose country is never a user's infrequent country (e.g.
+        /// `corporate_vpn` when the VPN exits abroad). Off by default: a tagged range then hides a stolen
+        /// session that comes in through it.
+        ignored_tags: Vec<String> = Vec::new(),
     }
 }
 
@@ -456,6 +501,10 @@ detection_settings! {
         regular_days: u32 = 3,
         /// A country at least this many of the tenant's users use is a regular place of the tenant (low).
         tenant_users: u32 = 5,
+        /// Impossible travel within this time of the user's open incident (a session that keeps flipping
+        /// between places) grows its alert; after a longer pause a new alert starts.
+        #[serde(deserialize_with = "duration")]
+        incident_gap: Duration = Duration::from_secs(24 * 3600),
     }
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use super::{Context, Detection, Raise, in_learning_period, ip_key, risky_tags};
+use super::{Context, Detection, Raise, in_learning_period, incident, ip_key, risky_tags};
 use crate::activity::Activity;
 use crate::alert::Alert;
 use crate::config::{AnonymousIpSettings, Common};
@@ -15,12 +15,14 @@ pub const POLICY_ID: &str = "anonymous_ip";
 pub struct AnonymousIp {
     settings: AnonymousIpSettings,
     common: Common,
+    gap: chrono::Duration,
 }
 
 impl AnonymousIp {
     pub fn new(settings: AnonymousIpSettings) -> Self {
         let common = settings.common();
-        AnonymousIp { settings, common }
+        let gap = incident::gap(settings.incident_gap);
+        AnonymousIp { settings, common, gap }
     }
 }
 
@@ -43,10 +45,17 @@ impl Detection for AnonymousIp {
             return;
         }
         let raise = Raise { ctx, policy_id: POLICY_ID, severity: self.settings.severity, user };
-        let day = activity.occurred_at.date_naive();
+        let at = activity.occurred_at;
+        // A run of anonymous IPs (a Tor circuit that changes exits, the next day's session) is one incident.
+        let key = format!("{ip}/{}", at.date_naive());
+        let incident = incident::join_in(&mut state.incidents, POLICY_ID, key, at, self.gap);
+        let grown = match incident.count {
+            1 => String::new(),
+            n => format!("; {n} anonymous activities since {} UTC", incident.first_at.format("%Y-%m-%d %H:%M")),
+        };
         alerts.push(raise.alert(
-            &format!("{ip}/{day}"),
-            format!("Activity from an anonymous IP: {user} from {ip} ({})", matched.join(", ")),
+            &incident.key,
+            format!("Activity from an anonymous IP: {user} from {ip} ({}){grown}", matched.join(", ")),
             format!(
                 "{user} was active from {ip}, which is tagged {}. Anonymizing networks hide where an attacker is; \
                  the organisation does not trust this address.",
@@ -61,6 +70,7 @@ impl Detection for AnonymousIp {
                 "asn_org": activity.asn_org,
                 "tenant_users_on_ip": sharers,
                 "shared_ip_threshold": self.settings.shared_ip_users,
+                "incident": { "activities": incident.count, "since": incident.first_at, "latest": incident.last_at },
             }),
         ));
     }

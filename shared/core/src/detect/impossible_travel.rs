@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use super::borders::bordering;
+use super::incident::{self, Incident};
 use super::infrequent_country::place_name;
 use super::{Context, Detection, Raise, country_key, in_learning_period};
 use crate::activity::{Activity, App};
@@ -53,18 +54,19 @@ pub struct Point {
 pub struct ImpossibleTravel {
     settings: ImpossibleTravelSettings,
     common: Common,
+    gap: chrono::Duration,
 }
 
 impl ImpossibleTravel {
     pub fn new(settings: ImpossibleTravelSettings) -> Self {
         let common = settings.common();
-        ImpossibleTravel { settings, common }
+        let gap = incident::gap(settings.incident_gap);
+        ImpossibleTravel { settings, common, gap }
     }
 
     fn point(&self, activity: &Activity) -> Option<Point> {
         let geo = activity.geo.as_ref()?;
-        if !activity.is_interactive_user_activity()
-            || activity.ip_tags.iter().any(|t| self.settings.ignored_tags.contains(t))
+        if !activity.is_users_own_activity() || activity.ip_tags.iter().any(|t| self.settings.ignored_tags.contains(t))
         {
             return None;
         }
@@ -115,6 +117,13 @@ impl ImpossibleTravel {
     }
 }
 
+/// An impossible trip: its two ends and how fast it would have been.
+struct Trip {
+    from: Point,
+    to: Point,
+    travel: Travel,
+}
+
 struct Travel {
     distance_km: f64,
     effective_km: f64,
@@ -135,10 +144,19 @@ impl Detection for ImpossibleTravel {
             let before = position.checked_sub(1).and_then(|i| state.travel.recent.get(i));
             let after = state.travel.recent.get(position);
             let pairs = [before.map(|b| (b, &point)), after.map(|a| (&point, a))];
-            for (from, to) in pairs.into_iter().flatten() {
-                if let Some(travel) = self.judge(from, to, state, ctx) {
-                    alerts.push(self.alert(activity, from, to, &travel, user, ctx));
-                }
+            let found: Vec<Trip> = pairs
+                .into_iter()
+                .flatten()
+                .filter_map(|(from, to)| {
+                    let travel = self.judge(from, to, state, ctx)?;
+                    Some(Trip { from: from.clone(), to: to.clone(), travel })
+                })
+                .collect();
+            // A session that keeps flipping between places is one incident: one alert that grows.
+            for trip in found {
+                let key = format!("{}|{}", trip.from.id, trip.to.id);
+                let incident = incident::join_in(&mut state.incidents, POLICY_ID, key, trip.to.at, self.gap);
+                alerts.push(self.alert(activity, &trip, &incident, user, ctx));
             }
         }
         state.travel.recent.insert(position, point);
@@ -149,15 +167,8 @@ impl Detection for ImpossibleTravel {
 }
 
 impl ImpossibleTravel {
-    fn alert(
-        &self,
-        activity: &Activity,
-        from: &Point,
-        to: &Point,
-        travel: &Travel,
-        user: &str,
-        ctx: &Context,
-    ) -> Alert {
+    fn alert(&self, activity: &Activity, trip: &Trip, incident: &Incident, user: &str, ctx: &Context) -> Alert {
+        let (from, to, travel) = (&trip.from, &trip.to, &trip.travel);
         let raise = Raise { ctx, policy_id: POLICY_ID, severity: self.settings.severity, user };
         let minutes = (to.at - from.at).num_minutes().abs();
         // Under a minute, the speed is computed over one minute (see `travel`): a floor, said as such.
@@ -166,9 +177,13 @@ impl ImpossibleTravel {
             1..120 => (format!("{minutes} min"), format!("≈ {} km/h", thousands(travel.speed_kmh))),
             _ => (format!("{:.1} h", minutes as f64 / 60.0), format!("≈ {} km/h", thousands(travel.speed_kmh))),
         };
+        let grown = match incident.count {
+            1 => String::new(),
+            n => format!("; {n} impossible trips since {} UTC", incident.first_at.format("%Y-%m-%d %H:%M")),
+        };
         let mut alert = raise.alert(
-            &format!("{}|{}", from.id, to.id),
-            format!("Impossible travel: {user} from {} to {} in {elapsed} ({speed})", from.place, to.place),
+            &incident.key,
+            format!("Impossible travel: {user} from {} to {} in {elapsed} ({speed}){grown}", from.place, to.place),
             format!(
                 "{} km apart ({} km after subtracting the locations' accuracy) in {}; the limit is {} km/h.",
                 thousands(travel.distance_km),
@@ -190,6 +205,7 @@ impl ImpossibleTravel {
                 "speed_kmh": travel.speed_kmh.round(),
                 "max_speed_kmh": self.settings.max_speed_kmh,
                 "sensitivity": format!("{:?}", self.settings.sensitivity).to_lowercase(),
+                "incident": { "trips": incident.count, "since": incident.first_at, "latest": incident.last_at },
             }),
         );
         // Both ends are evidence, oldest first.

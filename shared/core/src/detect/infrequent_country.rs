@@ -33,7 +33,10 @@ impl Detection for InfrequentCountry {
 
     fn observe(&self, activity: &Activity, user: &str, state: &mut UserState, ctx: &Context, alerts: &mut Vec<Alert>) {
         let Some(country) = activity.country() else { return };
-        if !activity.is_interactive_user_activity() {
+        // Where the user is: their own activity, not an app's or an impersonator's; not the organisation's
+        // ranges the settings exempt (a corporate VPN exit abroad).
+        if !activity.is_users_own_activity() || activity.ip_tags.iter().any(|t| self.settings.ignored_tags.contains(t))
+        {
             return;
         }
         let at = activity.occurred_at;

@@ -10,6 +10,7 @@ pub mod baseline;
 pub mod borders;
 pub mod failed_logins;
 pub mod impossible_travel;
+pub mod incident;
 pub mod infrequent_country;
 pub mod suspicious_ip;
 pub mod terminated_user;
@@ -61,9 +62,10 @@ pub fn country_key(country: &str) -> String {
     format!("country:{country}")
 }
 
-/// The usage keys an activity contributes to (only successful interactive activity counts as use).
+/// The usage keys an activity contributes to: only successful interactive activity the user performed
+/// themselves counts as use of a place (an app's egress is not the tenant's place).
 pub fn usage_keys(activity: &Activity) -> Vec<String> {
-    if !activity.is_interactive_user_activity() {
+    if !activity.is_users_own_activity() {
         return Vec::new();
     }
     let mut keys = Vec::with_capacity(2);
@@ -148,6 +150,9 @@ pub struct Outcome {
 
 pub struct Engine {
     detections: Vec<Box<dyn Detection>>,
+    /// Tags of ranges whose location is never learned as the user's place (`infrequent_country.ignored_tags`):
+    /// an exempt VPN exit abroad must not make that country familiar to whoever comes from it later.
+    unplaced_tags: Vec<String>,
 }
 
 impl Engine {
@@ -179,11 +184,14 @@ impl Engine {
                 Box::new(unusual::UnusualActivity::impersonated(d.unusual_impersonated_activity.clone())),
             ),
         ];
-        Engine { detections: all.into_iter().filter(|(on, _)| *on).map(|(_, d)| d).collect() }
+        Engine {
+            detections: all.into_iter().filter(|(on, _)| *on).map(|(_, d)| d).collect(),
+            unplaced_tags: d.infrequent_country.ignored_tags.clone(),
+        }
     }
 
     pub fn with_detections(detections: Vec<Box<dyn Detection>>) -> Engine {
-        Engine { detections }
+        Engine { detections, unplaced_tags: Vec::new() }
     }
 
     pub fn policy_ids(&self) -> Vec<&'static str> {
@@ -213,7 +221,9 @@ impl Engine {
             for detection in &self.detections {
                 detection.observe(activity, user, state, ctx, &mut raised);
             }
-            state.learn_place(activity);
+            if !activity.ip_tags.iter().any(|t| self.unplaced_tags.contains(t)) {
+                state.learn_place(activity);
+            }
             outcome.processed += 1;
         }
         if let Some(last) = state.last_seen {

@@ -5,7 +5,9 @@
 use chrono::{TimeZone, Utc};
 use std::collections::HashMap;
 
-use super::{Context, Engine, country_key, ip_key};
+use super::{Context, Engine, country_key, ip_key, usage_keys};
+
+mod confounders;
 use crate::activity::{Activity, Category};
 use crate::alert::{Alert, merge_alert};
 use crate::config::{Config, Sensitivity};

@@ -4,7 +4,7 @@ use crate::support::{ASN_DB, load, lookup};
 
 #[test]
 fn asn_database_names_the_network_owner() {
-    let intel = load(&EnrichmentSettings { asn_db: Some(ASN_DB.into()), ..EnrichmentSettings::default() });
+    let intel = load(&EnrichmentSettings { asn_db: ASN_DB.into(), ..EnrichmentSettings::default() });
     let cases = [
         ("1.128.0.1", Some(1221), Some("Telstra Pty Ltd")),
         ("18.1.2.3", Some(3), Some("Massachusetts Institute of Technology")),

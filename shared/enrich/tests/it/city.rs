@@ -3,7 +3,7 @@ use saaswarden_core::config::EnrichmentSettings;
 use crate::support::{CITY_DB, load, lookup};
 
 fn city_only() -> EnrichmentSettings {
-    EnrichmentSettings { city_db: Some(CITY_DB.into()), ..EnrichmentSettings::default() }
+    EnrichmentSettings { city_db: CITY_DB.into(), ..EnrichmentSettings::default() }
 }
 
 #[test]

@@ -30,7 +30,7 @@ fn flat(
 
 fn load_city_db(dir: &Path, name: &str, bytes: Vec<u8>) -> Result<IpIntel, EnrichError> {
     std::fs::write(dir.join(name), bytes).expect("database written");
-    IpIntel::load(&EnrichmentSettings { city_db: Some(name.into()), ..EnrichmentSettings::default() }, dir)
+    IpIntel::load(&EnrichmentSettings { city_db: name.into(), ..EnrichmentSettings::default() }, dir)
 }
 
 #[test]
@@ -118,4 +118,47 @@ fn a_nested_record_without_accuracy_radius_gets_the_documented_default() {
     assert_eq!((with_city.city.as_deref(), with_city.accuracy_km), (Some("Stockholm"), DEFAULT_CITY_ACCURACY_KM));
     let without_city = intel.lookup(ip("203.0.113.129")).geo.clone().expect("located");
     assert_eq!((without_city.city, without_city.accuracy_km), (None, DEFAULT_COUNTRY_ACCURACY_KM));
+}
+
+#[test]
+fn dbip_lites_two_halves_in_one_setting_locate_both_families_in_the_order_given() {
+    let paris = || flat("Paris", "FR", Value::Double(48.8534), Value::Double(2.3488), "Île-de-France");
+    let ipv4 = MmdbWriter::new("DBIP-City-Lite", 4).insert("203.0.113.0/24", paris()).build();
+    let ipv6 = MmdbWriter::new("DBIP-City-Lite", 6)
+        .insert("2001:db8:1::/48", flat("Berlin", "DE", Value::Double(52.5244), Value::Double(13.4105), "Land Berlin"))
+        // A second opinion on an IPv4 network: the first file in the list answers.
+        .insert("::203.0.113.0/120", flat("Lyon", "FR", Value::Double(45.75), Value::Double(4.85), "Rhône"))
+        .build();
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("dbip-city-ipv4.mmdb"), ipv4).expect("written");
+    std::fs::write(dir.path().join("dbip-city-ipv6.mmdb"), ipv6).expect("written");
+
+    let config = saaswarden_core::Config::from_toml_str(
+        "tenant = \"acme\"\n[enrichment]\ncity_db = [\"dbip-city-ipv4.mmdb\", \"dbip-city-ipv6.mmdb\"]\n",
+        "saaswarden.toml",
+    )
+    .expect("a list of files is a valid city_db");
+    let intel = IpIntel::load(&config.enrichment, dir.path()).unwrap_or_else(|e| panic!("both halves load: {e}"));
+    let city = |address: &str| lookup(&intel, address).geo.as_ref().and_then(|g| g.city.clone());
+    assert_eq!(city("203.0.113.7").as_deref(), Some("Paris"), "the IPv4 half, first in the list");
+    assert_eq!(city("2001:db8:1::7").as_deref(), Some("Berlin"), "the IPv6 half");
+    assert_eq!(city("2001:db8:9::7"), None, "in neither");
+
+    // One path is still one path; a missing second file is named by its place in the list.
+    let single = saaswarden_core::Config::from_toml_str(
+        "tenant = \"acme\"\n[enrichment]\ncity_db = \"dbip-city-ipv4.mmdb\"\n",
+        "saaswarden.toml",
+    )
+    .expect("one path");
+    let only_v4 = IpIntel::load(&single.enrichment, dir.path()).expect("loads");
+    assert_eq!(lookup(&only_v4, "2001:db8:1::7").geo, None, "IPv6 is unlocated without its half");
+    let settings = EnrichmentSettings {
+        city_db: saaswarden_core::config::DatabaseFiles(vec!["dbip-city-ipv4.mmdb".into(), "missing-ipv6.mmdb".into()]),
+        ..EnrichmentSettings::default()
+    };
+    let error = IpIntel::load(&settings, dir.path()).expect_err("a missing file").to_string();
+    assert!(error.starts_with("enrichment.city_db[1]: ") && error.contains("missing-ipv6.mmdb"), "{error}");
+    let wrong = saaswarden_core::Config::from_toml_str("tenant = \"acme\"\n[enrichment]\ncity_db = 3\n", "c.toml")
+        .expect_err("a number is no path");
+    assert!(wrong.to_string().contains("city_db"), "{wrong}");
 }

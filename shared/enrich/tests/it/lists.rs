@@ -61,7 +61,7 @@ fn each_list_gives_its_own_tag_and_tags_are_sorted_and_deduplicated() {
     write(dir.path(), "more-tor.txt", "1.124.213.1\n");
     fs::copy(test_data().join(ANONYMOUS_DB), dir.path().join(ANONYMOUS_DB)).expect("database copied");
     let settings = EnrichmentSettings {
-        anonymous_db: Some(ANONYMOUS_DB.into()),
+        anonymous_db: ANONYMOUS_DB.into(),
         lists: vec![list("tor.txt", "tor"), list("threats.txt", "threat_feed"), list("more-tor.txt", "tor")],
         ..EnrichmentSettings::default()
     };

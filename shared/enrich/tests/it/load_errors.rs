@@ -7,7 +7,7 @@ use saaswarden_enrich::{EnrichError, IpFacts, IpIntel};
 use crate::support::{ANONYMOUS_DB, ASN_DB, CITY_DB, COUNTRY_DB, ip, load_error, test_data};
 
 fn city_db(path: impl Into<PathBuf>) -> EnrichmentSettings {
-    EnrichmentSettings { city_db: Some(path.into()), ..EnrichmentSettings::default() }
+    EnrichmentSettings { city_db: path.into().into(), ..EnrichmentSettings::default() }
 }
 
 #[test]
@@ -45,9 +45,9 @@ fn a_file_that_is_not_a_maxmind_database_is_reported_with_its_path() {
 #[test]
 fn a_database_of_the_wrong_kind_is_refused_naming_the_file_and_what_was_expected() {
     type Setter = fn(&mut EnrichmentSettings, PathBuf);
-    let city: Setter = |s, p| s.city_db = Some(p);
-    let anonymous: Setter = |s, p| s.anonymous_db = Some(p);
-    let asn: Setter = |s, p| s.asn_db = Some(p);
+    let city: Setter = |s, p| s.city_db = p.into();
+    let anonymous: Setter = |s, p| s.anonymous_db = p.into();
+    let asn: Setter = |s, p| s.asn_db = p.into();
     let cases = [
         (city, "city_db", ASN_DB, "GeoLite2-ASN", "a city database"),
         (city, "city_db", ANONYMOUS_DB, "GeoIP2-Anonymous-IP", "a city database"),

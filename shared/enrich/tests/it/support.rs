@@ -18,9 +18,9 @@ pub const ASN_DB: &str = "GeoLite2-ASN-Test.mmdb";
 /// The three test databases, named relative to their folder as a configuration file beside them would.
 pub fn all_databases() -> EnrichmentSettings {
     EnrichmentSettings {
-        city_db: Some(CITY_DB.into()),
-        anonymous_db: Some(ANONYMOUS_DB.into()),
-        asn_db: Some(ASN_DB.into()),
+        city_db: CITY_DB.into(),
+        anonymous_db: ANONYMOUS_DB.into(),
+        asn_db: ASN_DB.into(),
         ..EnrichmentSettings::default()
     }
 }

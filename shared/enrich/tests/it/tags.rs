@@ -4,7 +4,7 @@ use crate::support::{ANONYMOUS_DB, all_databases, load, lookup, tags};
 
 #[test]
 fn anonymous_ip_database_flags_become_tags() {
-    let intel = load(&EnrichmentSettings { anonymous_db: Some(ANONYMOUS_DB.into()), ..EnrichmentSettings::default() });
+    let intel = load(&EnrichmentSettings { anonymous_db: ANONYMOUS_DB.into(), ..EnrichmentSettings::default() });
     let every_tag = vec!["anonymous", "anonymous_vpn", "hosting", "public_proxy", "residential_proxy", "tor"];
     let cases = [
         ("1.124.213.1", vec!["anonymous", "anonymous_vpn", "tor"]),
