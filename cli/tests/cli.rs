@@ -71,7 +71,12 @@ fn demo_finds_every_planted_attack_with_every_detection_and_nothing_on_benign_tr
     let out = saaswarden(&["demo", "--check"]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "--check failed; stdout: {stdout}\nstderr: {}", text(&out.stderr));
-    assert!(stdout.contains("Planted attacks: 10 of 10 found; alerts on benign activity: 0."), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Planted attacks: 10 of 10 found; alerts on benign activity: 0; alerts per planted incident: 1.00 (at most 1)."
+        ),
+        "{stdout}"
+    );
     for policy in [
         "anonymous_ip",
         "infrequent_country",

@@ -205,10 +205,12 @@ fn planted_summary(scored: &Scored) -> String {
         })
         .collect();
     format!(
-        "Planted attacks: {} of {} found; alerts on benign activity: {}.\n{}",
+        "Planted attacks: {} of {} found; alerts on benign activity: {}; alerts per planted incident: {:.2} (at most {}).\n{}",
         scored.found(),
         scored.planted.len(),
         scored.benign_alerts,
+        scored.alerts_per_incident(),
+        scored.alerts_per_attack.iter().max().copied().unwrap_or(0),
         table(&["RESULT", "DETECTION", "USER", "ATTACK"], &rows)
     )
 }

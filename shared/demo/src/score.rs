@@ -14,12 +14,23 @@ pub struct Scored<'a> {
     pub planted: Vec<(&'a PlantedAttack, bool)>,
     /// Alerts whose evidence holds no planted activity: false positives on benign traffic.
     pub benign_alerts: usize,
+    /// Per planted attack (same order), how many alerts of its policy found it: one incident, ideally one.
+    pub alerts_per_attack: Vec<usize>,
 }
 
 impl Scored<'_> {
     /// How many planted attacks were found.
     pub fn found(&self) -> usize {
         self.planted.iter().filter(|(_, found)| *found).count()
+    }
+
+    /// Alerts per found attack, on average: how many alerts an analyst gets for one incident.
+    pub fn alerts_per_incident(&self) -> f64 {
+        let found = self.found();
+        if found == 0 {
+            return 0.0;
+        }
+        self.alerts_per_attack.iter().sum::<usize>() as f64 / found as f64
     }
 
     /// Every attack found and nothing raised on benign traffic.
@@ -50,6 +61,7 @@ impl DemoTenant {
         let planted_ids: BTreeSet<&str> =
             self.planted.iter().flat_map(|p| p.activity_ids.iter().map(String::as_str)).collect();
         let mut found = vec![false; self.planted.len()];
+        let mut alerts_per_attack = vec![0; self.planted.len()];
         let mut benign_alerts = 0;
         for (policy_id, user, activity_ids) in alerts {
             let mut matched = false;
@@ -61,6 +73,7 @@ impl DemoTenant {
                 };
                 if evidence && attack.policy_id == policy_id {
                     found[k] = true;
+                    alerts_per_attack[k] += 1;
                     matched = true;
                 }
             }
@@ -69,6 +82,6 @@ impl DemoTenant {
                 benign_alerts += 1;
             }
         }
-        Scored { planted: self.planted.iter().zip(found).collect(), benign_alerts }
+        Scored { planted: self.planted.iter().zip(found).collect(), benign_alerts, alerts_per_attack }
     }
 }

@@ -550,6 +550,12 @@ fn scoring_finds_attacks_by_their_evidence_and_counts_alerts_on_benign_traffic()
         tenant.planted.iter().map(|p| (p.policy_id, p.user.as_str(), &p.activity_ids[..1])).collect();
     let scored = tenant.score(perfect.iter().copied());
     assert!(scored.perfect(), "{} found, {} benign", scored.found(), scored.benign_alerts);
+    assert_eq!(scored.alerts_per_incident(), 1.0);
+    // The first attack raised twice (an incident split in two alerts): counted against it.
+    let split = perfect.iter().copied().chain(std::iter::once(perfect[0]));
+    let scored = tenant.score(split);
+    assert_eq!(scored.alerts_per_attack[0], 2);
+    assert_eq!(scored.alerts_per_incident(), (tenant.planted.len() + 1) as f64 / tenant.planted.len() as f64);
 
     let benign_id = [acts().iter().find(|a| !a.planted).expect("benign entry").id.clone()];
     let first = &tenant.planted[0];
