@@ -1,6 +1,7 @@
 //! `anonymous_ip`: successful interactive activity from an IP tagged anonymous (Tor, anonymous VPN,
 //! open or residential proxy). An IP that many of the tenant's users use is taken as mis-tagged, and the
-//! organisation's trusted ranges never alert. One alert per user, IP and day; it grows with the activity.
+//! organisation's trusted ranges never alert. One alert per user and incident (`incident_gap`): a new exit or
+//! the next day's session grows it.
 
 use serde_json::json;
 
