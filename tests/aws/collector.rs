@@ -20,6 +20,7 @@ use apis::{
     SLACK_TOKEN, SlackApi, ZENDESK_EMAIL, ZENDESK_TOKEN, ZendeskApi, slack_entry, zendesk_access_entry, zendesk_entry,
 };
 
+use crate::deployment::{assets_bucket, credentials_secret};
 use crate::lambda::{queue_arn, receive_all, settings, sqs_event};
 
 #[tokio::test(flavor = "multi_thread")]
@@ -101,14 +102,9 @@ async fn the_collector_queues_both_apps_activities_per_user_for_the_detector() {
 
 /// The functions' settings with `config` in S3 and both apps' tokens in the credentials secret.
 async fn deployed(stack: &Stack, config: String) -> Settings {
-    let s3 = aws_sdk_s3::Client::new(&stack.config);
-    let bucket = format!("{}-collect", stack.name.to_lowercase());
-    s3.create_bucket().bucket(&bucket).send().await.expect("bucket");
-    s3.put_object().bucket(&bucket).key("c.toml").body(config.into_bytes().into()).send().await.expect("config");
-    let secrets = stack.clients().secrets;
-    let secret_id = format!("{}-credentials", stack.name);
+    let bucket = assets_bucket(stack, "collect", vec![("c.toml", config.into_bytes())]).await;
     let values = serde_json::json!({ "SLACK_TOKEN": SLACK_TOKEN, "ZENDESK_TOKEN": ZENDESK_TOKEN }).to_string();
-    secrets.create_secret().name(&secret_id).secret_string(values).send().await.expect("secret");
+    let secret_id = credentials_secret(stack, &values).await;
     let location = format!("s3://{bucket}/c.toml");
     settings(stack, &[("SAASWARDEN_CONFIG", &location), ("CREDENTIALS_SECRET_ID", &secret_id)])
 }

@@ -24,6 +24,7 @@ use wiremock::MockServer;
 pub(crate) mod graph_api;
 use graph_api::{graph_server, suspend_on_travel_config, travel_entries};
 
+use crate::deployment::{assets_bucket, credentials_secret};
 use crate::lambda::{StreamReader, delete, queue_arn, receive_all, settings, sqs_event};
 
 /// The impossible-travel sign-ins, normalized as the collector hands them downstream.
@@ -50,23 +51,11 @@ async fn impossible_travel_set_to_suspend_runs_against_graph_and_revert_re_enabl
     let server = graph_server().await;
     let config = suspend_on_travel_config("GeoIP2-City-Test.mmdb", "GRAPH_SECRET", &server.uri());
     // The deployment's assets bucket: configuration and GeoIP database; the Graph secret in Secrets Manager.
-    let s3 = aws_sdk_s3::Client::new(&stack.config);
-    let bucket = format!("{}-assets", stack.name.to_lowercase());
-    s3.create_bucket().bucket(&bucket).send().await.expect("bucket");
     let city = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/maxmind-test/GeoIP2-City-Test.mmdb"))
         .expect("MaxMind test database");
-    for (key, body) in [("saaswarden.toml", config.into_bytes()), ("geoip/GeoIP2-City-Test.mmdb", city)] {
-        s3.put_object().bucket(&bucket).key(key).body(body.into()).send().await.expect("upload");
-    }
-    let secret_id = format!("{}/credentials", stack.name);
-    let secrets = stack.clients().secrets;
-    secrets
-        .create_secret()
-        .name(&secret_id)
-        .secret_string(r#"{"GRAPH_SECRET":"cloud-secret"}"#)
-        .send()
-        .await
-        .expect("secret");
+    let objects = vec![("saaswarden.toml", config.into_bytes()), ("geoip/GeoIP2-City-Test.mmdb", city)];
+    let bucket = assets_bucket(&stack, "assets", objects).await;
+    let secret_id = credentials_secret(&stack, r#"{"GRAPH_SECRET":"cloud-secret"}"#).await;
     let config_location = format!("s3://{bucket}/saaswarden.toml");
     let geoip_location = format!("s3://{bucket}/geoip/");
     let settings = settings(

@@ -6,6 +6,7 @@ mod api;
 mod collector;
 mod concurrency;
 mod crash;
+mod deployment;
 mod governance;
 mod hostile;
 mod lambda;

@@ -12,6 +12,7 @@ use saaswarden_lambda::governance::GovernanceFunction;
 use saaswarden_lambda::notifier::Notifier;
 use saaswarden_store::{ActivityQueue, AlertFilter, AlertStore, Directory, GovernanceFilter, GovernanceLog};
 
+use crate::deployment::assets_bucket;
 use crate::lambda::{BusTap, StreamReader, delete, queue_arn, receive_all, settings, sqs_event, table_items};
 
 const GONE: &str = "gone@acme.example";
@@ -52,16 +53,7 @@ async fn activities_flow_from_the_queue_to_alert_events_on_the_bus_exactly_once(
     let tap = BusTap::new(&stack).await;
     // The deployment's configuration in S3, as the template's `ConfigLocation` parameter points to: a
     // terminated user's activity asks for their suspension (on approval) and a notification.
-    let s3 = aws_sdk_s3::Client::new(&stack.config);
-    let bucket = format!("{}-config", stack.name.to_lowercase());
-    s3.create_bucket().bucket(&bucket).send().await.expect("create the config bucket");
-    s3.put_object()
-        .bucket(&bucket)
-        .key("saaswarden.toml")
-        .body(GOVERNED_CONFIG.as_bytes().to_vec().into())
-        .send()
-        .await
-        .expect("upload the configuration");
+    let bucket = assets_bucket(&stack, "config", vec![("saaswarden.toml", GOVERNED_CONFIG.as_bytes().to_vec())]).await;
     let config_location = format!("s3://{bucket}/saaswarden.toml");
 
     // The collector's side: per-user batches on the FIFO queue, plus a message no detector can read.

@@ -17,6 +17,7 @@ use saaswarden_lambda::notifier::Notifier;
 use saaswarden_store::{AlertFilter, AlertStore, Directory};
 use wiremock::MockServer;
 
+use crate::deployment::{assets_bucket, credentials_secret};
 use crate::governance::graph_api::graph_server;
 
 use crate::lambda::{Received, StreamReader, delete, queue_arn, receive_all, settings, sqs_event, table_items};
@@ -92,16 +93,12 @@ async fn a_whole_delivery_of_ten_messages_redelivered_twice_changes_nothing() {
     };
     store.import("acme", &[termination]).await.expect("directory import");
     let server = graph_server().await;
-    let s3 = aws_sdk_s3::Client::new(&stack.config);
-    let bucket = format!("{}-redelivery", stack.name.to_lowercase());
-    s3.create_bucket().bucket(&bucket).send().await.expect("bucket");
-    let body = config(&server.uri()).into_bytes();
-    s3.put_object().bucket(&bucket).key("saaswarden.toml").body(body.into()).send().await.expect("config");
-    let policy = BULK_DOWNLOAD.as_bytes().to_vec();
-    s3.put_object().bucket(&bucket).key("policies/bulk.yaml").body(policy.into()).send().await.expect("policy");
-    let secret_id = format!("{}/credentials", stack.name);
-    let secret = r#"{"GRAPH_SECRET":"cloud-secret"}"#;
-    stack.clients().secrets.create_secret().name(&secret_id).secret_string(secret).send().await.expect("secret");
+    let objects = vec![
+        ("saaswarden.toml", config(&server.uri()).into_bytes()),
+        ("policies/bulk.yaml", BULK_DOWNLOAD.as_bytes().to_vec()),
+    ];
+    let bucket = assets_bucket(&stack, "redelivery", objects).await;
+    let secret_id = credentials_secret(&stack, r#"{"GRAPH_SECRET":"cloud-secret"}"#).await;
     let location = format!("s3://{bucket}/saaswarden.toml");
     let policies = format!("s3://{bucket}/policies/");
     let settings = settings(

@@ -26,6 +26,9 @@ use std::time::{Duration, Instant};
 
 use saaswarden_aws::testing::{Stack, moto, stack};
 
+#[path = "../aws/deployment.rs"]
+mod deployment;
+
 const FUNCTIONS: [&str; 6] = ["api", "collector", "detector", "notifier", "governance", "directory-sync"];
 /// A start that has not asked for work by then has failed (its output says why).
 const GIVE_UP: Duration = Duration::from_secs(20);
@@ -40,7 +43,7 @@ fn main() {
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/release"));
     let starts: usize = std::env::var("SAASWARDEN_COLD_STARTS").ok().and_then(|n| n.parse().ok()).unwrap_or(20);
     let stack = runtime.block_on(stack());
-    let secret = runtime.block_on(credentials_secret(&stack));
+    let secret = runtime.block_on(placeholder_secret(&stack));
     let collector_config = runtime.block_on(collector_config(&stack));
     println!("function       | binary (MB) | init median (ms) | init p95 (ms) | starts");
     println!("-------------- | ----------- | ---------------- | ------------- | ------");
@@ -109,35 +112,16 @@ fn cold_start(binary: &Path, env: &[(String, String)]) -> Duration {
 
 /// The credentials secret the template names (the test stack deploys the tables, queues and bus only):
 /// placeholder values under the names the bundled configuration reads. Returns its name.
-async fn credentials_secret(stack: &Stack) -> String {
-    let name = format!("{}/credentials", stack.name);
+async fn placeholder_secret(stack: &Stack) -> String {
     let values = r#"{"SLACK_TOKEN":"bench-placeholder","ZENDESK_API_TOKEN":"bench-placeholder","SAASWARDEN_GRAPH_CLIENT_SECRET":"bench-placeholder"}"#;
-    stack
-        .clients()
-        .secrets
-        .create_secret()
-        .name(&name)
-        .secret_string(values)
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("create the credentials secret: {e}"));
-    name
+    deployment::credentials_secret(stack, values).await
 }
 
 /// The collector refuses a configuration without `[[sources]]`, and the bundled one has none: its start
 /// reads one from (moto's) S3, as a deployment does — the one S3 fetch in these figures. Returns its location.
 async fn collector_config(stack: &Stack) -> String {
-    let s3 = aws_sdk_s3::Client::new(&stack.config);
-    let bucket = format!("{}-bench", stack.name.to_lowercase());
     let config = "tenant = \"acme\"\n\n[[sources]]\napp = \"slack\"\ntoken_env = \"SLACK_TOKEN\"\n";
-    s3.create_bucket().bucket(&bucket).send().await.unwrap_or_else(|e| panic!("create a bucket: {e}"));
-    s3.put_object()
-        .bucket(&bucket)
-        .key("config.toml")
-        .body(config.as_bytes().to_vec().into())
-        .send()
-        .await
-        .unwrap_or_else(|e| panic!("put the configuration: {e}"));
+    let bucket = deployment::assets_bucket(stack, "bench", vec![("config.toml", config.as_bytes().to_vec())]).await;
     format!("s3://{bucket}/config.toml")
 }
 

@@ -5,8 +5,6 @@ use std::io::Write as _;
 use std::net::SocketAddr;
 
 use anyhow::Context as _;
-use rand::TryRngCore as _;
-use rand::rngs::OsRng;
 use saaswarden_api::{Api, Auth, policies, router};
 
 use crate::cli::{Global, ServeArgs};
@@ -64,9 +62,7 @@ pub async fn execute(global: &Global, args: ServeArgs) -> anyhow::Result<u8> {
     Ok(exit::OK)
 }
 
-/// 32 random bytes from the operating system, hex: unguessable, and safe in a URL and a cookie.
+/// The access token: 32 random bytes from the operating system, hex.
 fn token() -> anyhow::Result<String> {
-    let mut bytes = [0u8; 32];
-    OsRng.try_fill_bytes(&mut bytes).context("the operating system's random source")?;
-    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+    saaswarden_api::sign_in::random_token().context("the operating system's random source")
 }

@@ -183,7 +183,8 @@ fn claim_values(value: &str) -> Vec<String> {
     inner.split(|c: char| c.is_whitespace() || c == ',').filter(|v| !v.is_empty()).map(str::to_string).collect()
 }
 
-const COOKIE: &str = "saaswarden_token";
+/// The local console's cookie: the printed token.
+pub(crate) const COOKIE: &str = "saaswarden_token";
 /// The console's Entra ID session in AWS: the ID token itself.
 pub(crate) const SESSION_COOKIE: &str = "saaswarden_session";
 /// A sign-in's nonce, between the redirect to Entra ID and its callback.
@@ -298,7 +299,7 @@ async fn signed_out(auth: &Auth, page: Page, api: bool) -> Response {
 /// The cookie is SameSite=None: the callback is a form that Entra ID's page posts from its own site.
 async fn redirect_to_sign_in(sign_in: &SignIn, page: Page) -> Result<Response, String> {
     let host = page.host.ok_or("the request has no Host")?;
-    let nonce = crate::sign_in::nonce();
+    let nonce = crate::sign_in::random_token().map_err(|e| format!("the operating system's random source: {e}"))?;
     let url = sign_in
         .authorize_url(&format!("https://{host}/auth/callback"), &nonce, &page.path)
         .await

@@ -18,6 +18,7 @@ use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use saaswarden_core::governance::IdentityProvider;
 
+pub(crate) use layout::encode;
 pub use layout::signed_out;
 
 /// An error as a console page.

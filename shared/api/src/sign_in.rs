@@ -37,8 +37,8 @@ use tokio::sync::RwLock;
 
 use saaswarden_core::governance::IdentityProvider;
 
-use crate::auth::{Auth, ClaimRules, JwtClaims, NONCE_COOKIE, SESSION_COOKIE, caller_from_claims, cookie};
-use crate::console::page_error;
+use crate::auth::{Auth, COOKIE, ClaimRules, JwtClaims, NONCE_COOKIE, SESSION_COOKIE, caller_from_claims, cookie};
+use crate::console::{encode, page_error};
 use crate::error::ApiError;
 use crate::state::{Api, Store};
 
@@ -130,7 +130,7 @@ impl SignIn {
     /// The authorize URL a signed-out browser is sent to; `nonce` comes back inside the ID token and
     /// `state` (the page to return to) in the callback's form.
     pub async fn authorize_url(&self, redirect_uri: &str, nonce: &str, state: &str) -> Result<String, SignInError> {
-        let endpoint = self.provider(false).await?.0;
+        let endpoint = self.provider(false, |p| p.authorization_endpoint.clone()).await?;
         let query = [
             ("client_id", self.client_id.as_str()),
             ("response_type", "id_token"),
@@ -141,7 +141,7 @@ impl SignIn {
             ("state", state),
         ]
         .iter()
-        .map(|(k, v)| format!("{k}={}", percent(v)))
+        .map(|(k, v)| format!("{k}={}", encode(v)))
         .collect::<Vec<_>>()
         .join("&");
         let separator = if endpoint.contains('?') { '&' } else { '?' };
@@ -193,32 +193,26 @@ impl SignIn {
     /// The key `kid`, fetching the discovery document and keys when there are none yet, or again when
     /// `refresh` is set and the last fetch is older than `refresh_after`.
     async fn key(&self, kid: &str, refresh: bool) -> Result<Option<DecodingKey>, SignInError> {
-        Ok(self.provider(refresh).await?.1.get(kid).cloned())
+        self.provider(refresh, |p| p.keys.get(kid).cloned()).await
     }
 
-    async fn provider(&self, refresh: bool) -> Result<(String, HashMap<String, DecodingKey>), SignInError> {
-        {
-            let cached = self.provider.read().await;
-            if let Some(p) = cached.as_ref()
-                && !(refresh && p.fetched.elapsed() >= self.refresh_after)
-            {
-                return Ok((p.authorization_endpoint.clone(), p.keys.clone()));
-            }
+    /// `read` of the cached provider facts (only what it takes is copied out of the lock), fetched first
+    /// when there are none yet, or again when `refresh` is set and they are older than `refresh_after`.
+    async fn provider<T>(&self, refresh: bool, read: impl Fn(&Provider) -> T) -> Result<T, SignInError> {
+        let fresh = |p: &Provider| !(refresh && p.fetched.elapsed() >= self.refresh_after);
+        if let Some(p) = self.provider.read().await.as_ref().filter(|p| fresh(p)) {
+            return Ok(read(p));
         }
         let mut cached = self.provider.write().await;
-        if let Some(p) = cached.as_ref()
-            && !(refresh && p.fetched.elapsed() >= self.refresh_after)
-        {
-            return Ok((p.authorization_endpoint.clone(), p.keys.clone()));
+        if let Some(p) = cached.as_ref().filter(|p| fresh(p)) {
+            return Ok(read(p));
         }
         let (authorization_endpoint, jwks_uri) = match cached.as_ref() {
             Some(p) => (p.authorization_endpoint.clone(), p.jwks_uri.clone()),
             None => self.discover().await?,
         };
         let keys = self.keys(&jwks_uri).await?;
-        let result = (authorization_endpoint.clone(), keys.clone());
-        *cached = Some(Provider { authorization_endpoint, jwks_uri, keys, fetched: Instant::now() });
-        Ok(result)
+        Ok(read(cached.insert(Provider { authorization_endpoint, jwks_uri, keys, fetched: Instant::now() })))
     }
 
     async fn discover(&self) -> Result<(String, String), SignInError> {
@@ -326,7 +320,7 @@ pub(crate) async fn sign_out() -> Response {
     let mut response =
         (StatusCode::OK, crate::console::signed_out("Signed out. Open the console's address again to sign in."))
             .into_response();
-    for name in [SESSION_COOKIE, "saaswarden_token"] {
+    for name in [SESSION_COOKIE, COOKIE] {
         if let Ok(value) = HeaderValue::from_str(&format!("{name}=; HttpOnly; Path=/; Max-Age=0")) {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -338,11 +332,12 @@ fn refused(message: &str) -> Response {
     (StatusCode::UNAUTHORIZED, crate::console::signed_out(message)).into_response()
 }
 
-/// 32 random bytes from the operating system, as hex: a sign-in's nonce.
-pub(crate) fn nonce() -> String {
+/// 32 random bytes from the operating system, hex: unguessable, and safe in a URL and a cookie. The
+/// access token `saaswarden serve` prints, and a sign-in's nonce.
+pub fn random_token() -> Result<String, rand::rand_core::OsError> {
     let mut bytes = [0u8; 32];
-    OsRng.try_fill_bytes(&mut bytes).expect("the operating system's random source");
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    OsRng.try_fill_bytes(&mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// Where a callback may send the browser: a path on this site, else the queue. `//host` and `/\host` are
@@ -352,16 +347,6 @@ pub(crate) fn local_path(state: Option<&str>) -> String {
         Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.starts_with("/\\") => path.to_string(),
         _ => "/alerts".to_string(),
     }
-}
-
-fn percent(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -379,11 +364,11 @@ mod tests {
 
     #[test]
     fn nonces_are_fresh_and_query_values_are_escaped() {
-        let (a, b) = (nonce(), nonce());
+        let (a, b) = (random_token().expect("random"), random_token().expect("random"));
         assert_eq!(a.len(), 64);
         assert_ne!(a, b);
         assert_eq!(
-            percent("https://x.example/auth/callback?a=b c"),
+            encode("https://x.example/auth/callback?a=b c"),
             "https%3A%2F%2Fx.example%2Fauth%2Fcallback%3Fa%3Db%20c"
         );
     }

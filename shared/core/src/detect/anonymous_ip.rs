@@ -48,7 +48,7 @@ impl Detection for AnonymousIp {
         let raise = Raise { ctx, policy_id: POLICY_ID, severity: self.settings.severity, user };
         let at = activity.occurred_at;
         // A run of anonymous IPs (a Tor circuit that changes exits, the next day's session) is one incident.
-        let key = format!("{ip}/{}", at.date_naive());
+        let key = || format!("{ip}/{}", at.date_naive());
         let incident = incident::join_in(&mut state.incidents, POLICY_ID, key, at, self.gap);
         let grown = match incident.count {
             1 => String::new(),

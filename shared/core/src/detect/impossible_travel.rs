@@ -154,7 +154,7 @@ impl Detection for ImpossibleTravel {
                 .collect();
             // A session that keeps flipping between places is one incident: one alert that grows.
             for trip in found {
-                let key = format!("{}|{}", trip.from.id, trip.to.id);
+                let key = || format!("{}|{}", trip.from.id, trip.to.id);
                 let incident = incident::join_in(&mut state.incidents, POLICY_ID, key, trip.to.at, self.gap);
                 alerts.push(self.alert(activity, &trip, &incident, user, ctx));
             }

@@ -23,34 +23,28 @@ pub struct Incident {
     pub count: u32,
 }
 
-impl Incident {
-    /// The incident that evidence at `at` belongs to: `current`, grown, when `at` is within `gap` of its
-    /// span; otherwise a new one keyed `key`, which replaces it.
-    pub fn join(current: &mut Option<Incident>, key: String, at: DateTime<Utc>, gap: Duration) -> &Incident {
-        let continues = current.as_ref().is_some_and(|i| at >= i.first_at - gap && at <= i.last_at + gap);
-        if !continues {
-            return current.insert(Incident { key, first_at: at, last_at: at, count: 1 });
-        }
-        let incident = current.get_or_insert_with(|| Incident { key, first_at: at, last_at: at, count: 0 });
-        incident.first_at = incident.first_at.min(at);
-        incident.last_at = incident.last_at.max(at);
-        incident.count = incident.count.saturating_add(1);
-        incident
-    }
-}
-
-/// [`Incident::join`] on a user's incidents by policy id; returns the incident the evidence belongs to.
+/// The incident of `policy` that evidence at `at` belongs to: the user's open one, grown, when `at` is
+/// within `gap` of its span; otherwise a new one keyed `key()`, which replaces it.
 pub fn join_in(
     incidents: &mut BTreeMap<String, Incident>,
     policy: &str,
-    key: String,
+    key: impl FnOnce() -> String,
     at: DateTime<Utc>,
     gap: Duration,
 ) -> Incident {
-    let mut slot = incidents.remove(policy);
-    let joined = Incident::join(&mut slot, key, at, gap).clone();
-    incidents.insert(policy.to_string(), joined.clone());
-    joined
+    match incidents.get_mut(policy) {
+        Some(open) if at >= open.first_at - gap && at <= open.last_at + gap => {
+            open.first_at = open.first_at.min(at);
+            open.last_at = open.last_at.max(at);
+            open.count = open.count.saturating_add(1);
+            open.clone()
+        }
+        _ => {
+            let new = Incident { key: key(), first_at: at, last_at: at, count: 1 };
+            incidents.insert(policy.to_string(), new.clone());
+            new
+        }
+    }
 }
 
 /// A settings duration as chrono's, saturating.
@@ -66,13 +60,17 @@ mod tests {
     #[test]
     fn evidence_within_the_gap_of_the_span_continues_it_and_beyond_starts_anew() {
         let gap = Duration::minutes(60);
-        let mut slot = None;
-        assert_eq!(Incident::join(&mut slot, "a".into(), at_minute(100), gap).key, "a");
-        assert_eq!(Incident::join(&mut slot, "b".into(), at_minute(150), gap).key, "a", "50 min later");
-        assert_eq!(Incident::join(&mut slot, "c".into(), at_minute(45), gap).key, "a", "out of order, 55 min before");
-        let grown = slot.clone().expect("an incident");
+        let mut open = BTreeMap::new();
+        let join = |open: &mut BTreeMap<String, Incident>, key: &str, minute: i64| {
+            join_in(open, "p", || key.to_string(), at_minute(minute), gap)
+        };
+        assert_eq!(join(&mut open, "a", 100).key, "a");
+        assert_eq!(join(&mut open, "b", 150).key, "a", "50 min later");
+        assert_eq!(join(&mut open, "c", 45).key, "a", "out of order, 55 min before");
+        let grown = open["p"].clone();
         assert_eq!((grown.first_at, grown.last_at, grown.count), (at_minute(45), at_minute(150), 3));
-        assert_eq!(Incident::join(&mut slot, "d".into(), at_minute(211), gap).key, "d", "61 min after the last");
-        assert_eq!(slot.expect("the new one").count, 1);
+        let new = join(&mut open, "d", 211);
+        assert_eq!((new.key.as_str(), new.count), ("d", 1), "61 min after the last");
+        assert_eq!(open.len(), 1, "one open incident per policy");
     }
 }
