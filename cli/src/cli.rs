@@ -209,6 +209,14 @@ pub enum AlertsCommand {
         #[command(flatten)]
         note: ResolutionNote,
     },
+    /// Campaigns: one source (an IPv4 address, an IPv6 /64) whose alerts reach at least two users, latest
+    /// first. `alerts list --campaign ID` lists a campaign's alerts.
+    Campaigns {
+        #[arg(long, value_enum)]
+        status: Option<StatusArg>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]
@@ -224,6 +232,9 @@ pub struct AlertListArgs {
     /// Only alerts about this user (email).
     #[arg(long)]
     pub user: Option<String>,
+    /// Only the alerts of this campaign (`cp-…`, see `alerts campaigns`).
+    #[arg(long)]
+    pub campaign: Option<String>,
     /// At most this many alerts, newest first; stderr says when more match.
     #[arg(long, default_value_t = 200)]
     pub limit: usize,

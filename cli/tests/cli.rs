@@ -67,16 +67,44 @@ fn alerts_json(db: &str) -> Vec<Value> {
 
 #[test]
 fn demo_finds_every_planted_attack_with_every_detection_and_nothing_on_benign_traffic() {
-    // The full default tenant: 240 users, 35 days, every kind of planted attack.
-    let out = saaswarden(&["demo", "--check"]);
+    // The full default tenant: 240 users, 35 days, every kind of planted attack, and a real tenant's
+    // confounders (apps acting for travellers from their clouds, IPv6 homes, a weekly admin habit, a
+    // password spray against four users).
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("demo.db").display().to_string();
+    let out = saaswarden(&["demo", "--check", "--db", &db]);
     let stdout = text(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "--check failed; stdout: {stdout}\nstderr: {}", text(&out.stderr));
     assert!(
         stdout.contains(
-            "Planted attacks: 10 of 10 found; alerts on benign activity: 0; alerts per planted incident: 1.00 (at most 1)."
+            "Planted attacks: 10 of 10 found; alerts on benign activity: 0; alerts per planted incident: 1.00 (at most 1) \
+             (13 alerts in all: a campaign's alerts for its other users count once)."
         ),
         "{stdout}"
     );
+    // The spray is one campaign of four users' alerts.
+    let out = saaswarden(&["alerts", "campaigns", "--db", &db, "--json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let list: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let campaigns = list["campaigns"].as_array().expect("campaigns");
+    assert_eq!(campaigns.len(), 1, "{list}");
+    assert_eq!((campaigns[0]["users"].as_array().map(Vec::len), campaigns[0]["alerts"].as_u64()), (Some(4), Some(4)));
+    let id = campaigns[0]["id"].as_str().expect("id");
+    let out = saaswarden(&["alerts", "list", "--db", &db, "--campaign", id]);
+    let listed = text(&out.stdout);
+    assert_eq!(listed.matches("216.160.83.61").count(), 4, "{listed}");
+    let out = saaswarden(&["alerts", "campaigns", "--db", &db]);
+    assert!(
+        text(&out.stdout).starts_with(&format!("{id}  [high]  4 users, 4 alerts (4 open)")),
+        "{}",
+        text(&out.stdout)
+    );
+    // Without the weekly baseline, the admin's Monday onboarding habit looks unusual.
+    let config = dir.path().join("daily-only.toml");
+    std::fs::write(&config, "[detections.unusual_admin_activity]\nweekly = false\n").expect("write");
+    let out = saaswarden(&["demo", "--config", &config.display().to_string()]);
+    let daily_only = text(&out.stdout);
+    assert!(daily_only.contains("alerts on benign activity: 3;"), "{daily_only}");
     for policy in [
         "anonymous_ip",
         "infrequent_country",

@@ -100,6 +100,7 @@ async fn plant_hostile_entries(db: &Path) {
         created_at: at,
         activity_ids: vec!["zendesk:hostile-1".into()],
         evidence_span: None,
+        campaign: None,
         evidence: serde_json::json!({ "subject": HOSTILE_SCRIPT }),
         resolution: None,
     };

@@ -57,6 +57,8 @@ fn alerts_activities_and_governance_print_the_same_through_the_api_as_on_the_sto
         &["alerts", "list", "--severity", "high"],
         &["alerts", "list", "--status", "open", "--limit", "3", "--json"],
         &["governance", "log", "--json"],
+        &["alerts", "campaigns"],
+        &["alerts", "campaigns", "--status", "open", "--json"],
     ] {
         assert_eq!(stdout(&saaswarden(&db, api, args)), stdout(&saaswarden(&db, None, args)), "{args:?}");
     }
@@ -66,6 +68,11 @@ fn alerts_activities_and_governance_print_the_same_through_the_api_as_on_the_sto
     let user = alerts[0]["user"].as_str().expect("its user").to_string();
     let search = ["activities", "search", "--user", &user, "--json"];
     assert_eq!(stdout(&saaswarden(&db, api, &search)), stdout(&saaswarden(&db, None, &search)));
+    let campaigns: serde_json::Value =
+        serde_json::from_str(&stdout(&saaswarden(&db, None, &["alerts", "campaigns", "--json"]))).expect("JSON");
+    let campaign = campaigns["campaigns"][0]["id"].as_str().expect("the demo's password spray").to_string();
+    let linked = ["alerts", "list", "--campaign", &campaign];
+    assert_eq!(stdout(&saaswarden(&db, api, &linked)), stdout(&saaswarden(&db, None, &linked)));
     let show = ["alerts", "show", &id, "--json"];
     assert_eq!(stdout(&saaswarden(&db, api, &show)), stdout(&saaswarden(&db, None, &show)));
 

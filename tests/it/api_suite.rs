@@ -394,6 +394,56 @@ pub async fn console_pages_render_hostile_audit_values_as_text<S: Store>(store: 
     }
 }
 
+pub async fn campaigns_link_one_sources_alerts_across_users<S: Store>(store: S) {
+    let spray = saaswarden_core::alert::campaign_id("acme", "67.43.156.7".parse().expect("ip"));
+    let linked: Vec<Alert> = ["dan", "eve", "fay"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| {
+            let mut a = alert(
+                &format!("al-spray-{name}"),
+                "suspicious_ip",
+                Severity::High,
+                &format!("{name}@acme.example"),
+                200 + i as i64,
+                "Suspicious IP",
+            );
+            a.campaign = Some(spray.clone());
+            a
+        })
+        .collect();
+    let mut alone = alert("al-alone", "suspicious_ip", Severity::High, "gus@acme.example", 210, "Suspicious IP");
+    alone.campaign = Some("cp-0000000000000000".into());
+    store.upsert(&linked).await.expect("upsert");
+    store.upsert(&[alone]).await.expect("upsert");
+    let api = seeded(store).await;
+
+    let (status, list) = call(&api, Method::GET, "/api/v1/campaigns?status=open", Some("reader"), None).await;
+    assert_eq!(status, StatusCode::OK, "{list}");
+    assert_eq!(ids(&list, "campaigns"), [spray.clone()], "a source against one user is no campaign");
+    let campaign = &list["campaigns"][0];
+    assert_eq!(campaign["users"], json!(["dan@acme.example", "eve@acme.example", "fay@acme.example"]));
+    assert_eq!((campaign["alerts"].as_u64(), campaign["partial"].as_bool()), (Some(3), None));
+    assert_eq!(list["partial"], false);
+
+    let (_, page) = call(&api, Method::GET, &format!("/api/v1/alerts?campaign={spray}"), Some("reader"), None).await;
+    assert_eq!(ids(&page, "alerts"), ["al-spray-fay", "al-spray-eve", "al-spray-dan"]);
+    assert_eq!(page["alerts"][0]["campaign"], json!(spray));
+
+    // The alert page links the campaign; the queue filtered by it lists its alerts.
+    let (status, html) = call_raw(&api, Method::GET, "/alerts/al-spray-dan", Some("reader"), None).await;
+    let html = String::from_utf8(html).expect("UTF-8");
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("href=\"/alerts?campaign={spray}\"")), "{html}");
+    let (_, html) = call_raw(&api, Method::GET, &format!("/alerts?campaign={spray}"), Some("reader"), None).await;
+    let html = String::from_utf8(html).expect("UTF-8");
+    assert!(html.contains("al-spray-eve") && !html.contains("al-alone"), "{html}");
+
+    let (status, bad) = call(&api, Method::GET, "/api/v1/campaigns?status=closed", Some("reader"), None).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(bad["error"].as_str().unwrap_or_default().contains("status"), "{bad}");
+}
+
 /// Every suite test, generated for one backend: `$store` is an async expression giving `(guard, store)`,
 /// the guard kept alive for the test.
 #[macro_export]
@@ -407,7 +457,8 @@ macro_rules! api_suite {
             activity_search_pages_in_order_and_exports_every_match,
             a_users_page_shows_places_apps_alerts_and_governance,
             policies_count_alerts_and_sources_show_checkpoint_lag,
-            console_pages_render_hostile_audit_values_as_text);
+            console_pages_render_hostile_audit_values_as_text,
+            campaigns_link_one_sources_alerts_across_users);
     };
     (@each $store:expr; $($name:ident),*) => {
         $(

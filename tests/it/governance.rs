@@ -64,6 +64,7 @@ fn alert(n: usize, user: &str) -> Alert {
         created_at: now(),
         activity_ids: vec![],
         evidence_span: None,
+        campaign: None,
         evidence: Value::Null,
         resolution: None,
     }

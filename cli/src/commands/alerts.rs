@@ -25,20 +25,72 @@ pub async fn execute(global: &Global, command: AlertsCommand) -> anyhow::Result<
             resolve(&store, &id, kind, note).await
         }
         AlertsCommand::Dismiss { id, note } => resolve(&store, &id, ResolutionKind::Dismissed, note).await,
+        AlertsCommand::Campaigns { status, json } => {
+            let filter =
+                AlertFilter { status: status.map(alert_status), limit: CAMPAIGN_ALERTS + 1, ..Default::default() };
+            let mut alerts = store.list(&filter).await?;
+            let partial = alerts.len() > CAMPAIGN_ALERTS;
+            alerts.truncate(CAMPAIGN_ALERTS);
+            print_campaigns(&saaswarden_core::campaign::campaigns(&alerts, 2), partial, json)?;
+            Ok(exit::OK)
+        }
     }
+}
+
+/// How many of the newest alerts `alerts campaigns` groups (the API's figure).
+const CAMPAIGN_ALERTS: usize = saaswarden_api::queries::alerts::CAMPAIGN_ALERTS;
+
+pub(super) fn alert_status(status: StatusArg) -> AlertStatus {
+    match status {
+        StatusArg::Open => AlertStatus::Open,
+        StatusArg::Resolved => AlertStatus::Resolved,
+        StatusArg::Dismissed => AlertStatus::Dismissed,
+    }
+}
+
+/// `alerts campaigns`'s output (also for campaigns read from a deployed stack's API).
+pub(super) fn print_campaigns(
+    campaigns: &[saaswarden_core::Campaign],
+    partial: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    if json {
+        print_json(&json!({ "campaigns": campaigns, "partial": partial }))?;
+        return Ok(());
+    }
+    if campaigns.is_empty() {
+        println!("no campaigns");
+    }
+    for c in campaigns {
+        println!(
+            "{}  [{}]  {} users, {} alerts ({} open), {} to {}  {}",
+            c.id,
+            c.severity,
+            c.users.len(),
+            c.alerts,
+            c.open_alerts,
+            c.first_at.to_rfc3339(),
+            c.last_at.to_rfc3339(),
+            c.policies.join(", ")
+        );
+        println!("    {}", c.users.join(", "));
+    }
+    if partial {
+        eprintln!(
+            "grouped the newest {CAMPAIGN_ALERTS} alerts only: older campaigns may be missing; narrow with --status"
+        );
+    }
+    Ok(())
 }
 
 async fn list(store: &impl AlertStore, args: AlertListArgs) -> anyhow::Result<u8> {
     let filter = AlertFilter {
         tenant: None,
-        status: args.status.map(|s| match s {
-            StatusArg::Open => AlertStatus::Open,
-            StatusArg::Resolved => AlertStatus::Resolved,
-            StatusArg::Dismissed => AlertStatus::Dismissed,
-        }),
+        status: args.status.map(alert_status),
         policy_id: args.policy,
         min_severity: args.severity.map(Severity::from),
         user: args.user,
+        campaign: args.campaign,
         // One more than shown tells whether the list was cut.
         limit: args.limit.saturating_add(1),
     };
@@ -93,6 +145,11 @@ pub(super) fn print_detail(
     println!("user:     {}", alert.user);
     println!("apps:     {}", alert.apps.iter().map(|a| a.as_str()).collect::<Vec<_>>().join(", "));
     println!("created:  {}", alert.created_at.to_rfc3339());
+    if let Some(campaign) = &alert.campaign {
+        println!(
+            "campaign: {campaign}  (every user's alert from this source: saaswarden alerts list --campaign {campaign})"
+        );
+    }
     if !alert.description.is_empty() {
         println!("\n{}", alert.description);
     }

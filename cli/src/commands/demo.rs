@@ -78,8 +78,11 @@ pub async fn execute(global: &Global, args: DemoArgs) -> anyhow::Result<u8> {
     let builtin = engine.policy_ids();
     let (anomalies, custom): (Vec<&Alert>, Vec<&Alert>) =
         alerts.iter().partition(|a| builtin.contains(&a.policy_id.as_str()));
-    let scored =
-        tenant.score(anomalies.iter().map(|a| (a.policy_id.as_str(), a.user.as_str(), a.activity_ids.as_slice())));
+    let scored = tenant.score(
+        anomalies
+            .iter()
+            .map(|a| (a.policy_id.as_str(), a.user.as_str(), a.activity_ids.as_slice(), a.campaign.as_deref())),
+    );
     let verdict = if args.check && !scored.perfect() { exit::CHECK_FAILED } else { exit::OK };
     if args.json {
         print_json(&alerts)?;
@@ -204,8 +207,15 @@ fn planted_summary(scored: &Scored) -> String {
             ]
         })
         .collect();
+    let user_alerts: usize = scored.user_alerts_per_attack.iter().sum();
+    let campaign_alerts = user_alerts - scored.alerts_per_attack.iter().sum::<usize>();
+    let campaigns = if campaign_alerts > 0 {
+        format!(" ({user_alerts} alerts in all: a campaign's alerts for its other users count once)")
+    } else {
+        String::new()
+    };
     format!(
-        "Planted attacks: {} of {} found; alerts on benign activity: {}; alerts per planted incident: {:.2} (at most {}).\n{}",
+        "Planted attacks: {} of {} found; alerts on benign activity: {}; alerts per planted incident: {:.2} (at most {}){campaigns}.\n{}",
         scored.found(),
         scored.planted.len(),
         scored.benign_alerts,

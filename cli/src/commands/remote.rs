@@ -8,7 +8,7 @@ use saaswarden_core::{Activity, Alert, Resolution};
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use crate::cli::{ActivitiesCommand, AlertsCommand, Global, GovernanceCommand, StatusArg, Verdict};
+use crate::cli::{ActivitiesCommand, AlertsCommand, Global, GovernanceCommand, Verdict};
 use crate::exit;
 use crate::output::print_json;
 
@@ -95,18 +95,14 @@ impl Remote {
             AlertsCommand::List(args) => {
                 let mut query = Vec::new();
                 if let Some(status) = args.status {
-                    let status = match status {
-                        StatusArg::Open => "open",
-                        StatusArg::Resolved => "resolved",
-                        StatusArg::Dismissed => "dismissed",
-                    };
-                    query.push(("status", status.to_string()));
+                    query.push(("status", super::alerts::alert_status(status).as_str().to_string()));
                 }
                 if let Some(severity) = args.severity {
                     query.push(("severity", saaswarden_core::Severity::from(severity).as_str().to_string()));
                 }
                 query.extend(args.policy.map(|p| ("policy", p)));
                 query.extend(args.user.map(|u| ("user", u)));
+                query.extend(args.campaign.map(|c| ("campaign", c)));
                 let alerts: Vec<Alert> = self.pages("/api/v1/alerts", "alerts", query, args.limit.max(1)).await?;
                 super::alerts::print_alerts(&alerts, args.json)?;
             }
@@ -140,6 +136,16 @@ impl Remote {
                 let body = json!({ "comment": note.comment });
                 let alert: Alert = self.post(&format!("/api/v1/alerts/{}/dismiss", segment(&id)), body).await?;
                 println!("{} is now {}", alert.id, alert.status.as_str());
+            }
+            AlertsCommand::Campaigns { status, json } => {
+                let query: Vec<(&str, String)> = status
+                    .map(|s| ("status", super::alerts::alert_status(s).as_str().to_string()))
+                    .into_iter()
+                    .collect();
+                let list: Value = self.get("/api/v1/campaigns", &query).await?;
+                let campaigns: Vec<saaswarden_core::Campaign> =
+                    serde_json::from_value(list["campaigns"].clone()).context("the campaigns")?;
+                super::alerts::print_campaigns(&campaigns, list["partial"].as_bool().unwrap_or(false), json)?;
             }
         }
         Ok(exit::OK)

@@ -41,6 +41,7 @@ pub fn document() -> Value {
         query("severity", "The lowest severity: informational, low, medium, high, critical"),
         query("policy", "A detection or policy id"),
         query("user", "The alert's user (email)"),
+        query("campaign", "A campaign id (cp-…): the alerts of one source against many users"),
         query("app", "slack or zendesk"),
         query("since", "RFC 3339 time: created at or after"),
         query("until", "RFC 3339 time: created at or before"),
@@ -94,6 +95,10 @@ pub fn document() -> Value {
                 "summary": "Resolve or dismiss a selection (analyst)",
                 "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Bulk" } } } },
                 "responses": answer("`done` ids and `failed` ones with their error") } },
+            "/api/v1/campaigns": { "get": {
+                "summary": "Campaigns: one source (an IPv4 address, an IPv6 /64) against at least two users, latest first",
+                "parameters": [query("status", "Only alerts of this status: open, resolved or dismissed")],
+                "responses": answer("`campaigns` (id, users, policies, alerts, open_alerts, severity, first_at, last_at) and `partial`") } },
             "/api/v1/alerts/{id}": { "get": {
                 "summary": "One alert with its history, cited activities and governance",
                 "parameters": [path("id")], "responses": answer("`alert`, `history`, `activities`, `governance`") } },

@@ -42,6 +42,7 @@ where
         .route("/api/v1/alerts", get(alerts::<S, P>))
         .route("/api/v1/alerts/bulk", post(alerts_bulk::<S, P>))
         .route("/api/v1/alerts/{id}", get(alert::<S, P>))
+        .route("/api/v1/campaigns", get(campaigns::<S, P>))
         .route("/api/v1/alerts/{id}/resolve", post(step::<S, P, 0>))
         .route("/api/v1/alerts/{id}/dismiss", post(step::<S, P, 1>))
         .route("/api/v1/alerts/{id}/reopen", post(step::<S, P, 2>))
@@ -86,6 +87,13 @@ async fn alerts<S: Store, P: IdentityProvider + Send + Sync + 'static>(
     Query(search): Query<AlertSearch>,
 ) -> Answer<crate::queries::AlertPage> {
     Ok(Json(api.alerts(&search).await?))
+}
+
+async fn campaigns<S: Store, P: IdentityProvider + Send + Sync + 'static>(
+    State(api): Shared<S, P>,
+    Query(search): Query<crate::queries::alerts::CampaignSearch>,
+) -> Answer<crate::queries::alerts::CampaignList> {
+    Ok(Json(api.campaigns(&search).await?))
 }
 
 async fn alert<S: Store, P: IdentityProvider + Send + Sync + 'static>(

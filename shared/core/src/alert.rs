@@ -154,6 +154,10 @@ pub struct Alert {
     /// `None` while `activity_ids` is the whole, unmerged list.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub evidence_span: Option<EvidenceSpan>,
+    /// The campaign the alert belongs to: alerts about different users from one source (an IPv4 address,
+    /// an IPv6 /64) share it — a password spray against many users is one campaign. See [`campaign_id`].
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub campaign: Option<String>,
     /// The facts behind the alert (distance, speed, baseline vs observed, tags matched, …).
     pub evidence: serde_json::Value,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -219,6 +223,32 @@ pub fn alert_id(tenant: &str, policy_id: &str, subject: &str, window: &str) -> S
     format!("al-{hex}")
 }
 
+/// The campaign id of a source acting against the tenant: an IPv4 address, or the /64 an IPv6 address is
+/// in (one host's addresses rotate within it). Deterministic, so every user's alert from that source —
+/// raised by any detector invocation, in any order — carries the same id.
+pub fn campaign_id(tenant: &str, ip: std::net::IpAddr) -> String {
+    let source = campaign_source(ip);
+    let mut hasher = Sha256::new();
+    for part in [tenant, "campaign", source.as_str()] {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    let digest = hasher.finalize();
+    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+    format!("cp-{hex}")
+}
+
+/// The source a campaign is keyed by: the IPv4 address, or the IPv6 /64 (`2001:db8:1:2::/64`).
+pub fn campaign_source(ip: std::net::IpAddr) -> String {
+    match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            format!("{}/64", std::net::Ipv6Addr::from(prefix))
+        }
+    }
+}
+
 /// Folds a newer version of the same alert (same id: a burst that grew, a redelivery) into the stored one:
 /// new evidence ids are appended in order and counted (the list itself stays bounded, see
 /// [`FIRST_EVIDENCE_IDS`]), the newest title and facts win, and the analyst's status and resolution are kept.
@@ -253,6 +283,9 @@ pub fn merge_alert(stored: &mut Alert, newer: Alert) {
         }
     }
     stored.apps.sort();
+    if newer.campaign.is_some() {
+        stored.campaign = newer.campaign;
+    }
     stored.title = newer.title;
     stored.description = newer.description;
     stored.evidence = newer.evidence;
@@ -295,6 +328,7 @@ mod tests {
             created_at: DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::seconds(at_second),
             activity_ids: ids.into_iter().collect(),
             evidence_span: None,
+            campaign: None,
             evidence: serde_json::Value::Null,
             resolution: None,
         }
@@ -376,6 +410,7 @@ mod tests {
             created_at: DateTime::<Utc>::UNIX_EPOCH,
             activity_ids: vec![],
             evidence_span: None,
+            campaign: None,
             evidence: serde_json::Value::Null,
             resolution: None,
         }

@@ -8,6 +8,7 @@
 
 pub mod activity;
 pub mod alert;
+pub mod campaign;
 pub mod checkpoint;
 pub mod config;
 pub mod detect;
@@ -20,5 +21,6 @@ pub mod testing;
 
 pub use activity::{Activity, App, Category, Geo, Outcome, Principal, PrincipalKind, Target};
 pub use alert::{Alert, AlertStatus, Resolution, ResolutionKind, Severity};
+pub use campaign::Campaign;
 pub use config::{Config, ConfigError};
 pub use state::UserState;

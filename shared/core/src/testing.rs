@@ -124,6 +124,7 @@ pub fn alert(id: &str, policy_id: &str, severity: Severity, user: &str, at: Date
         created_at: at,
         activity_ids: Vec::new(),
         evidence_span: None,
+        campaign: None,
         evidence: serde_json::json!({}),
         resolution: None,
     }

@@ -6,7 +6,7 @@
 //! move the victim to another country silence the victim's routine for 40 hours either side, so the only
 //! impossible travel in the tenant is the planted one, whose home end is itself planted.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 use rand::Rng;
 use rand::seq::SliceRandom;
@@ -27,6 +27,8 @@ pub(crate) struct Attack {
     pub at: i64,
     pub description: String,
     pub entries: Vec<Entry>,
+    /// Other people the same source acted against (a campaign).
+    pub also: Vec<usize>,
 }
 
 /// The planted attacks and what they impose on the benign routine.
@@ -49,6 +51,9 @@ impl Plan {
             && !self.quiet[person].iter().any(|&(from, to)| from <= at && at < to)
     }
 }
+
+/// How many people besides its victim the password spray tries.
+const SPRAYED: usize = 3;
 
 /// Quiet time around an attack from a far-away country: 12,000 km in 40 hours is 300 km/h.
 const FAR_QUIET: i64 = 40 * HOUR;
@@ -85,6 +90,8 @@ pub(crate) fn plan(seed: u64, people: &[Person], calendar: &Calendar) -> Plan {
     let leaver = planter.pick(member);
     let insider = planter.pick(member);
     let impersonated = planter.pick(member);
+    // The password spray's other targets: the same listed source tries them too (one campaign).
+    let sprayed: Vec<usize> = (0..SPRAYED).map(|_| planter.pick(us)).collect();
 
     planter.anonymous_ip_tor(tor);
     planter.infrequent_country(philippines);
@@ -95,7 +102,7 @@ pub(crate) fn plan(seed: u64, people: &[Person], calendar: &Calendar) -> Plan {
     planter.unusual_admin_activity(insider);
     planter.unusual_impersonated_activity(impersonated);
     planter.anonymous_ip_zendesk(agent);
-    planter.suspicious_ip_password_spray(spray);
+    planter.suspicious_ip_password_spray(spray, &sprayed);
     planter.benign_leavers();
     planter.plan
 }
@@ -126,7 +133,7 @@ impl Planter<'_> {
         }
         entries.sort_by_key(|e| e.at);
         self.plan.victims.push(victim);
-        self.plan.attacks.push(Attack { policy_id, victim, at, description, entries });
+        self.plan.attacks.push(Attack { policy_id, victim, at, description, entries, also: Vec::new() });
     }
 
     fn quiet(&mut self, person: usize, from: i64, to: i64) {
@@ -147,7 +154,7 @@ impl Planter<'_> {
         &mut self,
         victim: usize,
         at: i64,
-        ip: Ipv4Addr,
+        ip: impl Into<IpAddr> + Copy,
         ua: &'static str,
         downloads: i64,
     ) -> Vec<Entry> {
@@ -201,17 +208,38 @@ impl Planter<'_> {
         self.add("suspicious_ip", victim, at, description, entries);
     }
 
-    fn suspicious_ip_password_spray(&mut self, victim: usize) {
+    fn suspicious_ip_password_spray(&mut self, victim: usize, others: &[usize]) {
         let day = self.calendar.attack_day(30);
         let at = self.calendar.local(day, self.people[victim].country, 5 * 60 + 40) + self.jitter(600);
-        let entries = self.sign_in_and_download(victim, at, PASSWORD_SPRAY, catalog::ATTACKER_BROWSER_UA, 2);
+        // The spray first: two wrong passwords for each of the others, a minute apart, then the victim's
+        // password works.
+        let mut entries = Vec::new();
+        for (k, &other) in others.iter().enumerate() {
+            let first = at - 20 * MINUTE + k as i64 * 3 * MINUTE;
+            for attempt in 0..2 {
+                let when = first + attempt * MINUTE + self.jitter(30);
+                entries.push(Entry::slack(
+                    when,
+                    other,
+                    SlackAction::LoginFailed,
+                    PASSWORD_SPRAY,
+                    catalog::ATTACKER_BROWSER_UA,
+                ));
+            }
+            self.quiet(other, at - 5 * HOUR, at + 5 * HOUR);
+        }
+        entries.extend(self.sign_in_and_download(victim, at, PASSWORD_SPRAY, catalog::ATTACKER_BROWSER_UA, 2));
         // Milton (WA) is 1,700 km from San Diego and in the same country: five hours keep even a
         // distance-only travel check quiet.
         self.quiet(victim, at - 5 * HOUR, at + 5 * HOUR);
         let description = format!(
-            "Sign-in from {PASSWORD_SPRAY} (Milton, US), a password-spray source on the threat list, then 2 file downloads"
+            "Password spray from {PASSWORD_SPRAY} (Milton, US), a source on the threat list: 2 failed sign-ins for each of {} other users, then a sign-in as this one and 2 file downloads (one campaign)",
+            others.len()
         );
         self.add("suspicious_ip", victim, at, description, entries);
+        self.plan.victims.extend_from_slice(others);
+        let index = self.plan.attacks.len() - 1;
+        self.plan.attacks[index].also = others.to_vec();
     }
 
     fn impossible_travel(&mut self, victim: usize) {

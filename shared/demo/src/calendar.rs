@@ -21,6 +21,7 @@ pub(crate) struct Calendar {
     base: i64,
     days: u32,
     weekend: Vec<bool>,
+    monday: Vec<bool>,
 }
 
 impl Calendar {
@@ -33,7 +34,9 @@ impl Calendar {
                 matches!(date.weekday(), Weekday::Sat | Weekday::Sun)
             })
             .collect();
-        Calendar { start: start_ts, base, days, weekend }
+        let monday =
+            (0..days).map(|d| (start.date_naive() + Duration::days(i64::from(d))).weekday() == Weekday::Mon).collect();
+        Calendar { start: start_ts, base, days, weekend, monday }
     }
 
     pub(crate) fn days(&self) -> u32 {
@@ -51,6 +54,10 @@ impl Calendar {
 
     pub(crate) fn contains(&self, at: i64) -> bool {
         self.start <= at && at < self.end()
+    }
+
+    pub(crate) fn is_monday(&self, day: u32) -> bool {
+        self.monday.get(day as usize).copied().unwrap_or(false)
     }
 
     pub(crate) fn is_weekend(&self, day: u32) -> bool {

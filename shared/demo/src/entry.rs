@@ -1,7 +1,7 @@
 //! One audit-log entry before it becomes API JSON: small, copyable, cheap to sort. Ids are given after
 //! all entries are sorted, so they follow time like the real APIs' do.
 
-use std::net::Ipv4Addr;
+use std::net::IpAddr;
 
 /// Who acts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,7 +87,7 @@ pub(crate) struct Entry {
     pub at: i64,
     pub actor: Actor,
     pub action: Action,
-    pub ip: Option<Ipv4Addr>,
+    pub ip: Option<IpAddr>,
     pub ua: &'static str,
     /// Slack session id; `None` for apps acting with a token (and for Zendesk, which has none).
     pub session: Option<u64>,
@@ -98,12 +98,12 @@ pub(crate) struct Entry {
 }
 
 impl Entry {
-    pub(crate) fn slack(at: i64, person: usize, action: SlackAction, ip: Ipv4Addr, ua: &'static str) -> Entry {
+    pub(crate) fn slack(at: i64, person: usize, action: SlackAction, ip: impl Into<IpAddr>, ua: &'static str) -> Entry {
         Entry {
             at,
             actor: Actor::Person(person as u32),
             action: Action::Slack(action),
-            ip: Some(ip),
+            ip: Some(ip.into()),
             ua,
             session: None,
             via_app: None,
@@ -111,12 +111,12 @@ impl Entry {
         }
     }
 
-    pub(crate) fn zendesk(at: i64, person: usize, action: ZendeskAction, ip: Ipv4Addr) -> Entry {
+    pub(crate) fn zendesk(at: i64, person: usize, action: ZendeskAction, ip: impl Into<IpAddr>) -> Entry {
         Entry {
             at,
             actor: Actor::Person(person as u32),
             action: Action::Zendesk(action),
-            ip: Some(ip),
+            ip: Some(ip.into()),
             ua: "",
             session: None,
             via_app: None,

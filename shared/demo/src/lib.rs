@@ -26,7 +26,7 @@ use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
 use serde_json::Value;
 
-pub use network::{CORPORATE_VPN_RANGE, DEMO_THREAT_LIST};
+pub use network::{CORPORATE_VPN_RANGE, DEMO_THREAT_LIST, HOME_IPV6_RANGES};
 pub use score::Scored;
 
 use calendar::Calendar;
@@ -126,6 +126,9 @@ pub struct PlantedAttack {
     pub description: String,
     /// `slack:<entry id>` / `zendesk:<entry id>` of every planted entry, oldest first.
     pub activity_ids: Vec<String>,
+    /// Lower-case emails of the other users the attack's source acted against: a campaign, whose alerts
+    /// (one per user) count as one incident.
+    pub also: Vec<String>,
 }
 
 /// Who is who.
@@ -144,6 +147,12 @@ pub struct SimUser {
     pub corporate_vpn: bool,
     /// The Slack app acting in this person's name every working day (`context.app`), if any.
     pub integration: Option<String>,
+    /// The integration acts from its vendor's cloud (Milton, US), not from where the person is.
+    pub integration_from_cloud: bool,
+    /// Onboards new staff every Monday: a burst of administration within an hour, of a size that varies.
+    pub weekly_onboarding: bool,
+    /// Home broadband is IPv6 (dual stack).
+    pub ipv6_home: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -184,6 +193,7 @@ pub fn generate(options: &DemoOptions) -> DemoTenant {
             at: utc(a.at),
             description: a.description.clone(),
             activity_ids: Vec::with_capacity(a.entries.len()),
+            also: a.also.iter().map(|&i| people[i].email.clone()).collect(),
         })
         .collect();
 
@@ -237,6 +247,7 @@ const STREAM_ATTACKS: u64 = 2;
 const STREAM_VPN: u64 = 3;
 const STREAM_IDS: u64 = 4;
 const STREAM_AUTOMATIONS: u64 = 5;
+const STREAM_CONFOUNDERS: u64 = 6;
 const STREAM_PEOPLE: u64 = 1_000;
 
 fn stream(seed: u64, id: u64) -> ChaCha8Rng {

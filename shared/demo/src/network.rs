@@ -2,10 +2,12 @@
 //! databases (`GeoIP2-City-Test.mmdb`, `GeoIP2-Anonymous-IP-Test.mmdb`), so the product's real enrichment
 //! places it without a commercial database.
 //!
-//! Benign traffic only ever uses the four ranges below that geolocate to a city or country and carry no
-//! anonymous tag. `81.2.69.0/24` (London) is never used: the anonymous test database tags all of it.
+//! Benign traffic only ever uses the four IPv4 ranges below that geolocate to a city or country and carry no
+//! anonymous tag, three IPv6 ranges for dual-stack homes, and the apps' cloud egress in Milton, US (apps
+//! acting for users from their vendors' clouds). `81.2.69.0/24` (London) is never used: the anonymous test
+//! database tags all of it.
 
-use std::net::Ipv4Addr;
+use std::net::{Ipv4Addr, Ipv6Addr};
 
 /// A CIDR the organisation tags as its corporate VPN egress (`corporate` / `vpn` in the product's
 /// configuration). It geolocates to the US (no city, 1000 km accuracy) and is used by many US users.
@@ -73,6 +75,28 @@ impl Country {
     }
 }
 
+impl Country {
+    /// A dual-stack home's IPv6 address, in its own /64 (`i` below 65,536): San Diego's 2001:480:10::/48
+    /// (20 km accuracy) for the US; Sweden's 2a02:d040::/29 and Britain's 2a02:d3c0::/29, which the test
+    /// database places at the country's centre with 100 km accuracy (a few hundred km from the offices).
+    pub(crate) fn home6(self, i: usize) -> Ipv6Addr {
+        let subnet = (i % 65_536) as u16;
+        match self {
+            Country::Us => Ipv6Addr::new(0x2001, 0x480, 0x10, subnet, 0, 0, 0, 1),
+            Country::Se => Ipv6Addr::new(0x2a02, 0xd040, 0, subnet, 0, 0, 0, 1),
+            Country::Gb => Ipv6Addr::new(0x2a02, 0xd3c0, 0, subnet, 0, 0, 0, 1),
+        }
+    }
+}
+
+/// The IPv6 networks [`Country::home6`] draws from.
+pub const HOME_IPV6_RANGES: [&str; 3] = ["2001:480:10::/48", "2a02:d040::/29", "2a02:d3c0::/29"];
+
+/// Where each integration's vendor cloud acts from (Milton, US, 216.160.83.56/29, by app index; .61 is the
+/// threat list's): an app acting for a traveller is not where the traveller is.
+pub(crate) const APP_EGRESS: [Ipv4Addr; 3] =
+    [Ipv4Addr::new(216, 160, 83, 57), Ipv4Addr::new(216, 160, 83, 58), Ipv4Addr::new(216, 160, 83, 59)];
+
 /// A contiguous run of IPv4 addresses.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Pool {
@@ -94,6 +118,10 @@ impl Pool {
 
     pub(crate) fn len(self) -> usize {
         self.len as usize
+    }
+
+    pub(crate) fn contains(self, ip: Ipv4Addr) -> bool {
+        u32::from(ip).wrapping_sub(self.first) < self.len
     }
 }
 
@@ -143,6 +171,20 @@ mod tests {
         for ip in all(VPN_EGRESS) {
             assert!(within(ip, CORPORATE_VPN_RANGE), "{ip} is outside the VPN range");
         }
+        for ip in APP_EGRESS {
+            assert!(within(ip, "216.160.83.56/29") && ip != PASSWORD_SPRAY, "{ip}");
+        }
+        // Each home its own /64, inside its country's range.
+        for (country, prefix) in [
+            (Country::Us, [0x2001, 0x480, 0x10]),
+            (Country::Se, [0x2a02, 0xd040, 0]),
+            (Country::Gb, [0x2a02, 0xd3c0, 0]),
+        ] {
+            let a = country.home6(7).segments();
+            let b = country.home6(8).segments();
+            assert_eq!((&a[..3], &b[..3]), (&prefix[..], &prefix[..]), "{country:?}");
+            assert_ne!(a[3], b[3], "distinct /64s");
+        }
     }
 
     #[test]
@@ -152,7 +194,9 @@ mod tests {
         let hit =
             |ip: Ipv4Addr| listed.iter().any(|l| if l.contains('/') { within(ip, l) } else { l.parse() == Ok(ip) });
         assert!(hit(BOTNET_CC) && hit(PASSWORD_SPRAY));
-        for ip in [TOR_EXIT, PUBLIC_PROXY, PHILIPPINES, CHANGCHUN, MELBOURNE] {
+        for ip in
+            [TOR_EXIT, PUBLIC_PROXY, PHILIPPINES, CHANGCHUN, MELBOURNE, APP_EGRESS[0], APP_EGRESS[1], APP_EGRESS[2]]
+        {
             assert!(!hit(ip), "{ip} should not be on the threat list");
         }
     }

@@ -1,7 +1,7 @@
 //! Who works at acme: names, ids, home countries and addresses, roles, habits, and who travels, uses the
 //! corporate VPN or lets an integration act for them.
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use rand::Rng;
 use rand::seq::{IndexedRandom, SliceRandom};
@@ -9,7 +9,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::calendar::Calendar;
 use crate::catalog::{self, BROWSER_UAS, DESKTOP_UAS, INTEGRATIONS, Integration};
-use crate::network::Country;
+use crate::network::{APP_EGRESS, Country};
 use crate::{SimRole, SimUser, stream};
 
 /// What an admin does in their routine on Slack; each kind is one Slack action name.
@@ -69,11 +69,17 @@ pub(crate) struct Person {
     pub country: Country,
     pub workspace: usize,
     /// One or two stable addresses: office and/or home broadband.
-    pub ips: Vec<Ipv4Addr>,
+    pub ips: Vec<IpAddr>,
     /// Sometimes works through the corporate VPN.
     pub vpn: bool,
     pub trips: Vec<Trip>,
     pub integration: Option<Integration>,
+    /// Where the integration acts from: the vendor's cloud ([`APP_EGRESS`]) rather than the person's
+    /// address of the day.
+    pub integration_egress: Option<Ipv4Addr>,
+    /// Onboards new staff every Monday morning: a burst of routine administration whose size varies
+    /// from week to week ([`ONBOARDING`]).
+    pub weekly_onboarding: bool,
     pub slack_admin_kinds: Vec<SlackAdminKind>,
     pub zendesk_admin_kinds: Vec<ZendeskAdminKind>,
     pub desktop_ua: &'static str,
@@ -113,6 +119,9 @@ impl Person {
             traveller: !self.trips.is_empty(),
             corporate_vpn: self.vpn,
             integration: self.integration.map(|i| catalog::APPS[i.app].name.to_string()),
+            integration_from_cloud: self.integration_egress.is_some(),
+            weekly_onboarding: self.weekly_onboarding,
+            ipv6_home: self.ips.iter().any(IpAddr::is_ipv6),
         }
     }
 }
@@ -146,6 +155,8 @@ pub(crate) fn build(seed: u64, users: usize, calendar: &Calendar) -> Vec<Person>
                 vpn: false,
                 trips: Vec::new(),
                 integration: None,
+                integration_egress: None,
+                weekly_onboarding: false,
                 slack_admin_kinds: Vec::new(),
                 zendesk_admin_kinds: Vec::new(),
                 desktop_ua: DESKTOP_UAS[0],
@@ -212,9 +223,9 @@ pub(crate) fn build(seed: u64, users: usize, calendar: &Calendar) -> Vec<Person>
         *slot += 1;
         let office = country.office().nth(rng.random_range(0..country.office().len()));
         person.ips = match rng.random_range(0..100) {
-            0..60 => vec![office, home],
-            60..85 => vec![home],
-            _ => vec![office],
+            0..60 => vec![office.into(), home.into()],
+            60..85 => vec![home.into()],
+            _ => vec![office.into()],
         };
         person.desktop_ua = *DESKTOP_UAS.choose(&mut rng).unwrap_or(&DESKTOP_UAS[0]);
         person.browser_ua = *BROWSER_UAS.choose(&mut rng).unwrap_or(&BROWSER_UAS[0]);
@@ -248,7 +259,38 @@ pub(crate) fn build(seed: u64, users: usize, calendar: &Calendar) -> Vec<Person>
     for (k, &i) in steady.iter().take(integrations).enumerate() {
         people[i].integration = Some(INTEGRATIONS[k % INTEGRATIONS.len()]);
     }
+    add_confounders(seed, &mut people);
     people
+}
+
+/// Administrative actions in each Monday's onboarding burst, by week; the burst varies, as real ones do.
+pub(crate) const ONBOARDING: [u32; 6] = [30, 26, 40, 45, 50, 42];
+
+/// What makes a real tenant messy, on its own random stream so the rest of the tenant stays as it was:
+/// dual-stack homes (about a third of home broadband is IPv6), integrations acting for travellers from
+/// their vendors' clouds, and an admin's weekly onboarding habit.
+fn add_confounders(seed: u64, people: &mut [Person]) {
+    let mut rng = stream(seed, crate::STREAM_CONFOUNDERS);
+    for (i, person) in people.iter_mut().enumerate() {
+        let country = person.country;
+        // The home address is the last of a person's addresses when they have one (see `build`).
+        let dual_stack = rng.random_bool(0.35);
+        if let Some(home) =
+            person.ips.last_mut().filter(|ip| matches!(ip, IpAddr::V4(v4) if country.home().contains(*v4)))
+            && dual_stack
+        {
+            *home = IpAddr::V6(country.home6(i));
+        }
+    }
+    let travellers: Vec<usize> = (0..people.len()).filter(|&i| !people[i].trips.is_empty()).collect();
+    for (k, &i) in travellers.iter().take((people.len() / 60).max(1)).enumerate() {
+        let integration = INTEGRATIONS[k % INTEGRATIONS.len()];
+        people[i].integration = Some(integration);
+        people[i].integration_egress = Some(APP_EGRESS[integration.app % APP_EGRESS.len()]);
+    }
+    if let Some(admin) = people.iter_mut().find(|p| p.is_admin()) {
+        admin.weekly_onboarding = true;
+    }
 }
 
 /// People eligible to be the victim of a planted attack: members with no trips, integrations or admin

@@ -19,7 +19,7 @@ use crate::calendar::Calendar;
 use crate::catalog::{self, CHANNELS, FILES, FIRST_PROJECT_CHANNEL, FIRST_TICKET, INTEGRATION_UA, TICKETS};
 use crate::entry::{Action, Actor, Entry, SlackAction, ZendeskAction};
 use crate::network::{Country, VPN_EGRESS};
-use crate::population::{Person, Place, SlackAdminKind, ZendeskAdminKind, session_id};
+use crate::population::{ONBOARDING, Person, Place, SlackAdminKind, ZendeskAdminKind, session_id};
 use crate::stream;
 
 /// Appends every benign entry of the run to `out`.
@@ -76,7 +76,8 @@ impl<'a> Routine<'a> {
         // Admins and integration users work every weekday of the first week, so their baselines hold
         // every kind of administration and impersonation before any learning period ends.
         let establishing = day < 7 && (person.is_admin() || person.integration.is_some());
-        let active = if abroad || (establishing && !weekend) {
+        let onboarding = person.weekly_onboarding && calendar.is_monday(day) && !abroad;
+        let active = if abroad || onboarding || (establishing && !weekend) {
             true
         } else if weekend {
             self.rng.random_bool(if person.zendesk_id.is_some() { 0.25 } else { 0.12 })
@@ -87,10 +88,10 @@ impl<'a> Routine<'a> {
             return;
         }
         let rng = &mut self.rng;
-        let ip = if abroad {
-            country.office().nth(rng.random_range(0..country.office().len()))
+        let ip: std::net::IpAddr = if abroad {
+            country.office().nth(rng.random_range(0..country.office().len())).into()
         } else if person.vpn && rng.random_bool(0.3) {
-            VPN_EGRESS.nth(rng.random_range(0..VPN_EGRESS.len()))
+            VPN_EGRESS.nth(rng.random_range(0..VPN_EGRESS.len())).into()
         } else {
             person.ips[rng.random_range(0..person.ips.len())]
         };
@@ -176,6 +177,9 @@ impl<'a> Routine<'a> {
             self.administer(calendar, day, country, begin, end, ip, session);
             self.integrate(calendar, day, country, begin, end, ip);
         }
+        if onboarding {
+            self.onboard(calendar, day, country, begin, ip, session);
+        }
 
         // Nothing outside the run, inside an attack's quiet window or after the person left; and no failed
         // sign-in left without the success that followed it.
@@ -196,7 +200,7 @@ impl<'a> Routine<'a> {
         country: Country,
         begin: i64,
         end: i64,
-        ip: std::net::Ipv4Addr,
+        ip: std::net::IpAddr,
         session: u64,
     ) {
         let person = self.person;
@@ -265,6 +269,40 @@ impl<'a> Routine<'a> {
         }
     }
 
+    /// Monday's onboarding: a burst of the admin's own kinds of administration within one clock hour
+    /// (the first full hour after they start), its size set by the week ([`ONBOARDING`]).
+    fn onboard(
+        &mut self,
+        calendar: &Calendar,
+        day: u32,
+        country: Country,
+        begin: i64,
+        ip: std::net::IpAddr,
+        session: u64,
+    ) {
+        let person = self.person;
+        let count = ONBOARDING[(day / 7) as usize % ONBOARDING.len()];
+        let hour = (begin / 60 + 1) * 60;
+        for k in 0..count {
+            let when = calendar.local(day, country, hour) + i64::from(k) * 3_500 / i64::from(count.max(1));
+            let target = someone_else(self.index, self.people.len(), &mut self.rng);
+            let Some(&kind) = person.slack_admin_kinds.get(k as usize % person.slack_admin_kinds.len().max(1)) else {
+                return;
+            };
+            let action = match kind {
+                SlackAdminKind::RoleChangeToUser => SlackAction::RoleChange { action: "role_change_to_user", target },
+                SlackAdminKind::AppApproved => {
+                    SlackAction::AppDecision { action: "app_approved", app: catalog::ROUTINE_APPS.start }
+                }
+                SlackAdminKind::AppRestricted => {
+                    SlackAction::AppDecision { action: "app_restricted", app: catalog::ROUTINE_APPS.start }
+                }
+                SlackAdminKind::Pref(pair) => SlackAction::Pref { change: catalog::ROUTINE_PREFS[pair * 2] },
+            };
+            self.entries.push(Entry::slack(when, self.index, action, ip, person.desktop_ua).in_session(session));
+        }
+    }
+
     /// An integration acting for its user two to four times a working day, each in its own slot.
     fn integrate(
         &mut self,
@@ -273,7 +311,7 @@ impl<'a> Routine<'a> {
         country: Country,
         begin: i64,
         end: i64,
-        ip: std::net::Ipv4Addr,
+        ip: std::net::IpAddr,
     ) {
         let Some(integration) = self.person.integration else {
             return;
@@ -289,7 +327,8 @@ impl<'a> Routine<'a> {
             } else {
                 SlackAction::FileDownloaded { file }
             };
-            let mut entry = Entry::slack(when, self.index, action, ip, INTEGRATION_UA);
+            let from = self.person.integration_egress.map_or(ip, std::net::IpAddr::V4);
+            let mut entry = Entry::slack(when, self.index, action, from, INTEGRATION_UA);
             entry.via_app = Some(integration.app);
             self.entries.push(entry);
         }

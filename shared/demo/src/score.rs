@@ -14,8 +14,12 @@ pub struct Scored<'a> {
     pub planted: Vec<(&'a PlantedAttack, bool)>,
     /// Alerts whose evidence holds no planted activity: false positives on benign traffic.
     pub benign_alerts: usize,
-    /// Per planted attack (same order), how many alerts of its policy found it: one incident, ideally one.
+    /// Per planted attack (same order), how many alerts of its policy found it, the alerts of one campaign
+    /// counted once: one incident, ideally one.
     pub alerts_per_attack: Vec<usize>,
+    /// Per planted attack, how many alerts of its policy found it, each user's counted: a campaign's
+    /// alerts (one per user it acted against) are all here.
+    pub user_alerts_per_attack: Vec<usize>,
 }
 
 impl Scored<'_> {
@@ -40,30 +44,36 @@ impl Scored<'_> {
 }
 
 impl DemoTenant {
-    /// Scores alerts given as `(policy_id, user, activity_ids)`. An attack is found by an alert of its own
-    /// policy whose evidence names one of its activities (or, for an alert with no evidence ids, whose
-    /// user is the attack's user). An alert is benign when it names no planted activity and matches no
-    /// attack that way; alerts of another policy on planted activity (side alerts) are not benign.
+    /// Scores alerts given as `(policy_id, user, activity_ids, campaign)`. An attack is found by an alert of
+    /// its own policy whose evidence names one of its activities (or, for an alert with no evidence ids,
+    /// whose user is the attack's user). An alert is benign when it names no planted activity and matches
+    /// no attack that way; alerts of another policy on planted activity (side alerts) are not benign.
+    /// Alerts with the same campaign id count as one alert of an attack.
     ///
     /// ```no_run
     /// # use saaswarden_demo::{DemoOptions, Scored, generate};
-    /// struct Alert { policy_id: String, user: String, activity_ids: Vec<String> }
+    /// struct Alert { policy_id: String, user: String, activity_ids: Vec<String>, campaign: Option<String> }
     /// let tenant = generate(&DemoOptions::default());
     /// let alerts: Vec<Alert> = Vec::new(); // what the pipeline raised
     /// let scored: Scored =
-    ///     tenant.score(alerts.iter().map(|a| (a.policy_id.as_str(), a.user.as_str(), a.activity_ids.as_slice())));
+    ///     tenant.score(alerts.iter().map(|a| (a.policy_id.as_str(), a.user.as_str(), a.activity_ids.as_slice(), a.campaign.as_deref())));
     /// for (attack, found) in &scored.planted {
     ///     println!("{} {} {}", if *found { "found" } else { "MISSED" }, attack.policy_id, attack.user);
     /// }
     /// println!("{} of {} found, {} on benign traffic", scored.found(), scored.planted.len(), scored.benign_alerts);
     /// ```
-    pub fn score<'t, 'a>(&'t self, alerts: impl IntoIterator<Item = (&'a str, &'a str, &'a [String])>) -> Scored<'t> {
+    pub fn score<'t, 'a>(
+        &'t self,
+        alerts: impl IntoIterator<Item = (&'a str, &'a str, &'a [String], Option<&'a str>)>,
+    ) -> Scored<'t> {
         let planted_ids: BTreeSet<&str> =
             self.planted.iter().flat_map(|p| p.activity_ids.iter().map(String::as_str)).collect();
         let mut found = vec![false; self.planted.len()];
+        let mut user_alerts_per_attack = vec![0; self.planted.len()];
+        let mut campaigns: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); self.planted.len()];
         let mut alerts_per_attack = vec![0; self.planted.len()];
         let mut benign_alerts = 0;
-        for (policy_id, user, activity_ids) in alerts {
+        for (policy_id, user, activity_ids, campaign) in alerts {
             let mut matched = false;
             for (k, attack) in self.planted.iter().enumerate() {
                 let evidence = if activity_ids.is_empty() {
@@ -73,7 +83,11 @@ impl DemoTenant {
                 };
                 if evidence && attack.policy_id == policy_id {
                     found[k] = true;
-                    alerts_per_attack[k] += 1;
+                    user_alerts_per_attack[k] += 1;
+                    // The first alert of a campaign counts; its other users' alerts are the same incident.
+                    if campaign.is_none_or(|c| campaigns[k].insert(c)) {
+                        alerts_per_attack[k] += 1;
+                    }
                     matched = true;
                 }
             }
@@ -82,6 +96,11 @@ impl DemoTenant {
                 benign_alerts += 1;
             }
         }
-        Scored { planted: self.planted.iter().zip(found).collect(), benign_alerts, alerts_per_attack }
+        Scored {
+            planted: self.planted.iter().zip(found).collect(),
+            benign_alerts,
+            alerts_per_attack,
+            user_alerts_per_attack,
+        }
     }
 }

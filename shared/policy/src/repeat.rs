@@ -342,6 +342,7 @@ fn build_alert(
         created_at: activity.occurred_at,
         activity_ids: hits.iter().map(|h| h.id.clone()).collect(),
         evidence_span: None,
+        campaign: None,
         evidence,
         resolution: None,
     }

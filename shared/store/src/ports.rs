@@ -182,6 +182,8 @@ pub struct AlertFilter {
     pub policy_id: Option<String>,
     pub min_severity: Option<Severity>,
     pub user: Option<String>,
+    /// Only the alerts of this campaign (`Alert::campaign`).
+    pub campaign: Option<String>,
     pub limit: usize,
 }
 

@@ -48,6 +48,9 @@ pub(crate) async fn queue<S: Store, P: IdentityProvider + Send + Sync + 'static>
             } }
             label { "Policy " input type="text" name="policy" value=(search.policy.clone().unwrap_or_default()); }
             label { "User " input type="text" name="user" value=(search.user.clone().unwrap_or_default()); }
+            @if let Some(campaign) = search.campaign.as_ref().filter(|c| !c.is_empty()) {
+                label { "Campaign " input type="text" name="campaign" value=(campaign); }
+            }
             label { "App " select name="app" {
                 option value="" { "any" }
                 @for app in ["slack", "zendesk"] { option value=(app) selected[selected(app, &search.app)] { (app) } }
@@ -118,6 +121,10 @@ pub(crate) async fn page_of<S: Store, P: IdentityProvider + Send + Sync + 'stati
                 @if let Some(r) = &alert.resolution { " (" (verdict(r.kind)) " by " (r.by) ")" } }
             dt { "User" } dd { (user_link(&alert.user)) }
             dt { "Policy" } dd { (alert.policy_id) }
+            @if let Some(campaign) = &alert.campaign {
+                dt { "Campaign" } dd { a.campaign href=(link("/alerts", &[("campaign", campaign.clone())])) { (campaign) }
+                    " (every user's alert from this source)" }
+            }
             dt { "Created" } dd { (when(&alert.created_at)) }
             dt { "Id" } dd { code { (alert.id) } }
         }
@@ -352,6 +359,7 @@ fn query_of(search: &AlertSearch) -> Vec<(&'static str, String)> {
         ("severity", &search.severity),
         ("policy", &search.policy),
         ("user", &search.user),
+        ("campaign", &search.campaign),
         ("app", &search.app),
     ];
     for (name, value) in fields {

@@ -11,8 +11,8 @@ use crate::cursor::Cursor;
 use crate::error::ApiError;
 use crate::state::{Api, Store};
 
-/// Alert list filters; the store applies tenant, status, policy, severity and user, the rest is applied to
-/// what it returns.
+/// Alert list filters; the store applies tenant, status, policy, severity, user and campaign, the rest is
+/// applied to what it returns.
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
 pub struct AlertSearch {
     pub status: Option<String>,
@@ -20,6 +20,8 @@ pub struct AlertSearch {
     pub severity: Option<String>,
     pub policy: Option<String>,
     pub user: Option<String>,
+    /// Only the alerts of this campaign (`cp-…`).
+    pub campaign: Option<String>,
     pub app: Option<String>,
     pub since: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
@@ -33,6 +35,21 @@ pub struct AlertPage {
     /// Pass back as `cursor` for the next page; absent on the last one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub next_cursor: Option<String>,
+}
+
+/// How many of the newest alerts the campaign list groups.
+pub const CAMPAIGN_ALERTS: usize = 5_000;
+
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CampaignSearch {
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CampaignList {
+    pub campaigns: Vec<saaswarden_core::Campaign>,
+    /// More alerts match than were grouped: older campaigns may be missing or undercounted.
+    pub partial: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -107,6 +124,7 @@ impl<S: Store, P: IdentityProvider + Send + Sync + 'static> Api<S, P> {
             policy_id: search.policy.clone().filter(|p| !p.is_empty()),
             min_severity: parse::<Severity>("severity", search.severity.as_deref())?,
             user: search.user.clone().filter(|u| !u.is_empty()),
+            campaign: search.campaign.clone().filter(|c| !c.is_empty()),
             limit: offset + limit + 1,
         };
         let keep = |alert: &Alert| {
@@ -129,6 +147,21 @@ impl<S: Store, P: IdentityProvider + Send + Sync + 'static> Api<S, P> {
         matching.truncate(offset + limit);
         let alerts = matching.split_off(offset.min(matching.len()));
         Ok(AlertPage { alerts, next_cursor: more.then(|| Cursor::Offset(offset + limit).encode()) })
+    }
+
+    /// The campaigns among the newest [`CAMPAIGN_ALERTS`] alerts (of `status`, if given) that reach at
+    /// least two users, the latest first.
+    pub async fn campaigns(&self, search: &CampaignSearch) -> Result<CampaignList, ApiError> {
+        let filter = AlertFilter {
+            tenant: self.tenant.clone(),
+            status: parse::<AlertStatus>("status", search.status.as_deref())?,
+            limit: CAMPAIGN_ALERTS + 1,
+            ..Default::default()
+        };
+        let mut alerts = self.store.list(&filter).await?;
+        let partial = alerts.len() > CAMPAIGN_ALERTS;
+        alerts.truncate(CAMPAIGN_ALERTS);
+        Ok(CampaignList { campaigns: saaswarden_core::campaign::campaigns(&alerts, 2), partial })
     }
 
     pub async fn alert(&self, id: &str) -> Result<Alert, ApiError> {

@@ -162,6 +162,7 @@ impl DynamoStore {
                 && filter.policy_id.as_ref().is_none_or(|p| &alert.policy_id == p)
                 && filter.min_severity.is_none_or(|min| alert.severity >= min)
                 && user.as_ref().is_none_or(|u| &alert.user.to_lowercase() == u)
+                && filter.campaign.as_ref().is_none_or(|c| alert.campaign.as_ref() == Some(c))
         };
         let mut found = Vec::new();
         let mut start: Option<Item> = None;

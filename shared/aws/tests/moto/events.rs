@@ -40,7 +40,8 @@ fn record(name: &str, new: Option<serde_json::Value>, old: Option<serde_json::Va
 
 #[test]
 fn stream_records_become_created_and_updated_events() {
-    let created = crate::store::alert("al-1", "a@x.io", 5, &["slack:1"]);
+    let mut created = crate::store::alert("al-1", "a@x.io", 5, &["slack:1"]);
+    created.campaign = Some("cp-0123456789abcdef".into());
     let mut grown = created.clone();
     grown.activity_ids.push("slack:2".into());
     let mut resolved = grown.clone();
@@ -49,6 +50,7 @@ fn stream_records_become_created_and_updated_events() {
     let event = alert_event(&record("INSERT", Some(image(&created)), None)).expect("valid").expect("an event");
     assert_eq!((event.detail_type, event.alert_id.as_str()), (ALERT_CREATED, "al-1"));
     assert_eq!(event.detail["alert"]["user"], "a@x.io");
+    assert_eq!(event.detail["alert"]["campaign"], "cp-0123456789abcdef", "a notification can link the campaign");
 
     let event =
         alert_event(&record("MODIFY", Some(image(&grown)), Some(image(&created)))).expect("valid").expect("event");

@@ -21,6 +21,7 @@ pub fn alert(id: &str, user: &str, minute: i64, evidence: &[&str]) -> Alert {
         created_at: at_minute(minute),
         activity_ids: evidence.iter().map(|e| e.to_string()).collect(),
         evidence_span: None,
+        campaign: None,
         evidence: serde_json::json!({ "n": evidence.len() }),
         resolution: None,
     }
@@ -116,17 +117,13 @@ async fn alerts_list_by_status_and_time_newest_first() {
     let store = stack().await.store();
     let mut high = alert("al-2", "b@x.io", 20, &["slack:2"]);
     high.severity = Severity::High;
+    // One spraying IP: the alerts of two users share its campaign; a third alert has none.
+    high.campaign = Some("cp-spray".into());
+    let mut sprayed = alert("al-1", "a@x.io", 10, &["slack:1"]);
+    sprayed.campaign = Some("cp-spray".into());
     let mut elsewhere = alert("al-9", "a@x.io", 25, &["slack:9"]);
     elsewhere.tenant = "other".into();
-    store
-        .upsert(&[
-            alert("al-1", "a@x.io", 10, &["slack:1"]),
-            high,
-            alert("al-3", "a@x.io", 30, &["slack:3"]),
-            elsewhere,
-        ])
-        .await
-        .expect("create");
+    store.upsert(&[sprayed, high, alert("al-3", "a@x.io", 30, &["slack:3"]), elsewhere]).await.expect("create");
     let dismiss = Resolution { kind: ResolutionKind::Dismissed, by: "me".into(), at: at_minute(40), comment: None };
     store.resolve("al-3", dismiss).await.expect("dismiss");
     let ids = |alerts: Vec<Alert>| alerts.into_iter().map(|a| a.id).collect::<Vec<_>>();
@@ -137,6 +134,7 @@ async fn alerts_list_by_status_and_time_newest_first() {
         ("dismissed", AlertFilter { status: Some(AlertStatus::Dismissed), ..all.clone() }, vec!["al-3"]),
         ("high", AlertFilter { min_severity: Some(Severity::High), ..all.clone() }, vec!["al-2"]),
         ("user", AlertFilter { user: Some("A@x.io".into()), ..all.clone() }, vec!["al-3", "al-1"]),
+        ("campaign", AlertFilter { campaign: Some("cp-spray".into()), ..all.clone() }, vec!["al-2", "al-1"]),
         ("limit", AlertFilter { limit: 1, ..all.clone() }, vec!["al-3"]),
         ("every tenant", AlertFilter { limit: 10, ..Default::default() }, vec!["al-3", "al-9", "al-2", "al-1"]),
     ];

@@ -534,6 +534,10 @@ detection_settings! {
         /// How far back the baseline looks.
         #[serde(deserialize_with = "duration")]
         baseline: Duration = Duration::from_secs(30 * 86_400),
+        /// Learn weekly habits too: on a weekday whose busiest hour reached `min_activities` on at least two
+        /// earlier same weekdays of the baseline (Monday onboarding), an hour must also stand out from that
+        /// weekday's own peaks.
+        weekly: bool = true,
     }
 }
 
@@ -547,6 +551,10 @@ detection_settings! {
         /// The sliding window failures are counted in.
         #[serde(deserialize_with = "duration")]
         window: Duration = Duration::from_secs(10 * 60),
+        /// A burst that pauses for at most this long and resumes is one attack: its failures join the
+        /// burst's alert. A longer pause ends the burst (never shorter than `window`).
+        #[serde(deserialize_with = "duration")]
+        incident_gap: Duration = Duration::from_secs(60 * 60),
     }
 }
 

@@ -48,6 +48,37 @@ impl DailyPeaks {
             values.iter().fold(0.0, |total, v| total + (v - mean).powi(2)) + (n - values.len() as f64) * mean * mean;
         Some((mean, (squares / n).sqrt()))
     }
+
+    /// The weekly habit of `today`'s weekday: mean and standard deviation of the peaks on the same weekday
+    /// in the days from `first` up to, not including, `today` (quiet ones count as zero), and on how many of
+    /// those weekdays the peak reached `busy`. `None` when the span holds no earlier same weekday.
+    pub fn weekday_stats(&self, first: NaiveDate, today: NaiveDate, busy: u32) -> Option<WeekdayHabit> {
+        let weeks = (today - first).num_days() / 7;
+        if weeks <= 0 {
+            return None;
+        }
+        let values: Vec<f64> = self
+            .days
+            .iter()
+            .filter(|(d, _)| *d >= first && *d < today && (today - *d).num_days() % 7 == 0)
+            .map(|(_, c)| f64::from(*c))
+            .collect();
+        let n = weeks as f64;
+        let mean = values.iter().fold(0.0, |total, v| total + v) / n;
+        let squares =
+            values.iter().fold(0.0, |total, v| total + (v - mean).powi(2)) + (n - values.len() as f64) * mean * mean;
+        let busy_days = values.iter().filter(|v| **v >= f64::from(busy)).count() as u32;
+        Some(WeekdayHabit { mean, deviation: (squares / n).sqrt(), busy_days })
+    }
+}
+
+/// What a user usually does on one weekday (see [`DailyPeaks::weekday_stats`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WeekdayHabit {
+    pub mean: f64,
+    pub deviation: f64,
+    /// Earlier same weekdays whose peak reached the `busy` asked for.
+    pub busy_days: u32,
 }
 
 #[cfg(test)]
@@ -70,5 +101,22 @@ mod tests {
         assert_eq!(peaks.stats(day(5), day(5)), None);
         peaks.forget_before(day(3));
         assert_eq!(peaks.stats(day(1), day(5)), Some((1.0, 1.7320508075688772)));
+    }
+
+    #[test]
+    fn weekday_stats_look_at_the_same_weekday_only() {
+        let mut peaks = DailyPeaks::default();
+        // 2026-10-05 is a Monday; Mondays 5, 12 and 19 hold 30, 0 (quiet) and 60; other days 3.
+        for d in (1..26).filter(|d| *d != 12) {
+            peaks.record(day(d), 3);
+        }
+        peaks.record(day(5), 30);
+        peaks.record(day(19), 60);
+        let monday = peaks.weekday_stats(day(1), day(26), 10).expect("three earlier Mondays");
+        assert_eq!((monday.mean, monday.deviation, monday.busy_days), (30.0, 24.49489742783178, 2));
+        let tuesday = peaks.weekday_stats(day(1), day(27), 10).expect("three earlier Tuesdays");
+        assert_eq!((tuesday.mean, tuesday.busy_days), (3.0, 0));
+        assert_eq!(peaks.weekday_stats(day(1), day(27), 3).map(|t| t.busy_days), Some(3));
+        assert_eq!(peaks.weekday_stats(day(1), day(7), 10), None, "no earlier same weekday");
     }
 }

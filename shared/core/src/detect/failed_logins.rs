@@ -1,8 +1,9 @@
 //! `multiple_failed_logins`: many failed sign-ins by one user in a short window; one alert per burst.
 //!
-//! A burst is a run of failures in which no two consecutive failures are further apart than the window.
-//! The alert fires when the window holds `threshold` failures and grows (same id, more evidence) while the
-//! burst goes on. Only apps that log failed sign-ins feed it: Slack's `user_login_failed`.
+//! A burst is a run of failures in which no two consecutive failures are further apart than
+//! `incident_gap` (an hour; never less than the window): a brute force that pauses and resumes is one
+//! burst. The alert fires when the sliding window holds `threshold` failures and grows (same id, more
+//! evidence) while the burst goes on. Only apps that log failed sign-ins feed it: Slack's `user_login_failed`.
 
 use std::collections::VecDeque;
 
@@ -52,13 +53,16 @@ pub struct MultipleFailedLogins {
     settings: FailedLoginSettings,
     common: crate::config::Common,
     window: chrono::Duration,
+    /// The longest pause within one burst: `incident_gap`, at least the window.
+    gap: chrono::Duration,
 }
 
 impl MultipleFailedLogins {
     pub fn new(settings: FailedLoginSettings) -> Self {
-        let window = chrono::Duration::from_std(settings.window).unwrap_or(chrono::Duration::MAX);
+        let window = super::incident::gap(settings.window);
+        let gap = super::incident::gap(settings.incident_gap).max(window);
         let common = settings.common();
-        MultipleFailedLogins { settings, common, window }
+        MultipleFailedLogins { settings, common, window, gap }
     }
 }
 
@@ -95,10 +99,9 @@ impl Detection for MultipleFailedLogins {
             s.window.pop_front();
         }
 
-        // A late failure within the burst's span (give or take a window) belongs to it; the burst keeps its
-        // start, which is part of the alert id.
-        let burst_goes_on =
-            s.burst.as_ref().is_some_and(|b| at - b.last <= self.window && b.started - self.window <= at);
+        // A failure within the burst's span, give or take the pause a burst may take, belongs to it (a late
+        // one too); the burst keeps its start, which is part of the alert id.
+        let burst_goes_on = s.burst.as_ref().is_some_and(|b| at - b.last <= self.gap && b.started - self.gap <= at);
         if !burst_goes_on {
             s.burst = Some(Burst {
                 started: s.window.front().map_or(at, |f| f.at),
@@ -135,6 +138,17 @@ fn burst_alert(tenant: &str, user: &str, burst: &Burst, settings: &FailedLoginSe
     let mut ips: Vec<&str> = burst.failures.iter().filter_map(|f| f.ip.as_deref()).collect();
     ips.sort_unstable();
     ips.dedup();
+    // A burst from one source (an IP, an IPv6 /64) may be part of a spray against many users: its campaign.
+    let sources: std::collections::BTreeSet<String> = burst
+        .failures
+        .iter()
+        .filter_map(|f| f.ip.as_deref()?.parse().ok())
+        .map(crate::alert::campaign_source)
+        .collect();
+    let campaign = match (sources.len(), burst.failures.iter().find_map(|f| f.ip.as_deref()?.parse().ok())) {
+        (1, Some(ip)) => Some(crate::alert::campaign_id(tenant, ip)),
+        _ => None,
+    };
     Alert {
         id: alert_id(tenant, POLICY_ID, user, &burst.started.to_rfc3339()),
         tenant: tenant.to_string(),
@@ -145,10 +159,11 @@ fn burst_alert(tenant: &str, user: &str, burst: &Burst, settings: &FailedLoginSe
             apps.join(", ")
         ),
         description: format!(
-            "{} failed sign-in attempts with no gap longer than {} between them; the threshold is {} within that window.",
+            "{} failed sign-in attempts with no pause longer than {} between them; the threshold is {} within {}.",
             burst.count,
+            humantime::format_duration(settings.incident_gap.max(settings.window)),
+            settings.threshold,
             humantime::format_duration(settings.window),
-            settings.threshold
         ),
         severity: settings.severity,
         status: AlertStatus::Open,
@@ -157,10 +172,12 @@ fn burst_alert(tenant: &str, user: &str, burst: &Burst, settings: &FailedLoginSe
         created_at: burst.last,
         activity_ids: burst.failures.iter().map(|f| f.id.clone()).collect(),
         evidence_span: None,
+        campaign,
         evidence: json!({
             "failures": burst.count,
             "threshold": settings.threshold,
             "window_seconds": settings.window.as_secs(),
+            "incident_gap_seconds": settings.incident_gap.max(settings.window).as_secs(),
             "first_failure_at": burst.started,
             "last_failure_at": burst.last,
             "ip_addresses": ips,
@@ -243,6 +260,20 @@ mod tests {
                 vec![history(u, &minutes(10 * DAY, 30, 2))],
                 1,
                 30,
+            ),
+            (
+                "a brute force that pauses 40 minutes and resumes is one alert",
+                &default,
+                vec![history(u, &[&minutes(10 * DAY, 6, 1)[..], &minutes(10 * DAY + 45, 6, 1)[..]].concat())],
+                1,
+                12,
+            ),
+            (
+                "a pause longer than the incident gap starts a second alert",
+                &default,
+                vec![history(u, &[&minutes(10 * DAY, 6, 1)[..], &minutes(10 * DAY + 70, 6, 1)[..]].concat())],
+                2,
+                6,
             ),
             (
                 "two bursts a day apart are two alerts",

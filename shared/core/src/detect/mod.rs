@@ -122,6 +122,7 @@ impl Raise<'_> {
             created_at: evidence.iter().map(|a| a.occurred_at).max().unwrap_or(DateTime::<Utc>::UNIX_EPOCH),
             activity_ids: evidence.iter().map(|a| a.id.clone()).collect(),
             evidence_span: None,
+            campaign: None,
             evidence: facts,
             resolution: None,
         }

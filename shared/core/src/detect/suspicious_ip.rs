@@ -1,11 +1,12 @@
 //! `suspicious_ip`: activity — including failed sign-ins, which is what password spraying looks like —
-//! from an IP on a threat-intelligence list. One alert per user, IP and day.
+//! from an IP on a threat-intelligence list. One alert per user, IP and day; the alerts of every user the
+//! IP acted against share its campaign id.
 
 use serde_json::json;
 
 use super::{Context, Detection, Raise, in_learning_period, risky_tags};
 use crate::activity::{Activity, PrincipalKind};
-use crate::alert::Alert;
+use crate::alert::{Alert, campaign_id};
 use crate::config::{Common, SuspiciousIpSettings};
 use crate::state::UserState;
 
@@ -39,7 +40,7 @@ impl Detection for SuspiciousIp {
         }
         let raise = Raise { ctx, policy_id: POLICY_ID, severity: self.settings.severity, user };
         let day = activity.occurred_at.date_naive();
-        alerts.push(raise.alert(
+        let mut alert = raise.alert(
             &format!("{ip}/{day}"),
             format!("Activity from a suspicious IP: {user} from {ip} ({})", matched.join(", ")),
             format!(
@@ -56,6 +57,9 @@ impl Detection for SuspiciousIp {
                 "asn_org": activity.asn_org,
                 "outcome": activity.outcome,
             }),
-        ));
+        );
+        // One source against many users is one campaign: every user's alert from this IP links to it.
+        alert.campaign = Some(campaign_id(&ctx.tenant, ip));
+        alerts.push(alert);
     }
 }

@@ -6,6 +6,11 @@
 //! hour over the last `baseline` days (quiet days count as zero). An hour alerts when its count reaches
 //! `max(min_activities, ceil(mean + deviations × standard deviation))`, or when it holds `new_kinds`
 //! kinds (actions) the user never performed before. Consecutive alerting hours are one alert.
+//!
+//! Weekly habits (`weekly`): on a weekday whose busiest hour reached `min_activities` on at least
+//! [`HABIT_WEEKS`] earlier same weekdays of the baseline, the count must also reach `ceil(mean + deviations × spread)` of that
+//! weekday's peaks, the spread taken as at least √mean (a count varies at least as a Poisson count does,
+//! so a steady habit of 40 is not unusual at 41).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -22,6 +27,9 @@ use crate::state::UserState;
 
 pub const ADMIN_POLICY_ID: &str = "unusual_admin_activity";
 pub const IMPERSONATED_POLICY_ID: &str = "unusual_impersonated_activity";
+
+/// Earlier busy same weekdays that make a weekly habit.
+pub const HABIT_WEEKS: u32 = 2;
 
 /// Evidence ids kept for one hour; the count goes on beyond it.
 const MAX_EVIDENCE: usize = 200;
@@ -143,7 +151,15 @@ impl Detection for UnusualActivity {
             return;
         }
         let (mean, deviation) = s.peaks.stats(window_start, today).unwrap_or((0.0, 0.0));
-        let threshold = (self.settings.min_activities as f64).max((mean + self.settings.deviations * deviation).ceil());
+        let daily = (mean + self.settings.deviations * deviation).ceil();
+        let habit = if self.settings.weekly {
+            s.peaks.weekday_stats(window_start, today, self.settings.min_activities)
+        } else {
+            None
+        }
+        .filter(|habit| habit.busy_days >= HABIT_WEEKS);
+        let weekly = habit.map_or(0.0, |h| (h.mean + self.settings.deviations * h.deviation.max(h.mean.sqrt())).ceil());
+        let threshold = (self.settings.min_activities as f64).max(daily).max(weekly);
         let busy = f64::from(s.count) >= threshold;
         let novel = self.settings.new_kinds > 0 && s.new_kinds.len() as u32 >= self.settings.new_kinds;
         if !(busy || novel) {
@@ -175,6 +191,7 @@ impl Detection for UnusualActivity {
             "baseline_mean_busiest_hour": (mean * 100.0).round() / 100.0,
             "baseline_deviation": (deviation * 100.0).round() / 100.0,
             "baseline_days": (today - window_start).num_days(),
+            "weekday_habit_mean": habit.map(|h| (h.mean * 100.0).round() / 100.0),
             "new_kinds": s.new_kinds,
             "reason": if busy { "count above baseline" } else { "kinds never performed before" },
         });

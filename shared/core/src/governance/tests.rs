@@ -19,6 +19,7 @@ fn alert(policy: &str, user: &str) -> Alert {
         created_at: Utc.with_ymd_and_hms(2026, 11, 1, 8, 30, 0).single().unwrap_or_default(),
         activity_ids: vec![],
         evidence_span: None,
+        campaign: None,
         evidence: serde_json::Value::Null,
         resolution: None,
     }

@@ -83,6 +83,7 @@ impl SqliteStore {
                 "SELECT id, body FROM alerts
                  WHERE (?1 IS NULL OR tenant = ?1) AND (?2 IS NULL OR status = ?2)
                    AND (?3 IS NULL OR policy_id = ?3) AND severity >= ?4 AND (?5 IS NULL OR user_key = ?5)
+                   AND (?7 IS NULL OR json_extract(body, '$.campaign') = ?7)
                  ORDER BY created_at DESC, id LIMIT ?6",
             )
             .map_err(StoreError::sqlite("prepare alert list"))?;
@@ -95,6 +96,7 @@ impl SqliteStore {
                     filter.min_severity.map_or(0, |s| s as i64),
                     filter.user.as_ref().map(|u| u.to_lowercase()),
                     filter.limit.max(1) as i64,
+                    filter.campaign,
                 ],
                 |row| Ok((row.get::<_, String>(0)?, row.get::<_, String>(1)?)),
             )

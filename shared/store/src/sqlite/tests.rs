@@ -29,6 +29,7 @@ fn alert(id: &str, user: &str, minute: i64, evidence: &[&str]) -> Alert {
         created_at: at_minute(minute),
         activity_ids: evidence.iter().map(|e| e.to_string()).collect(),
         evidence_span: None,
+        campaign: None,
         evidence: serde_json::json!({ "n": evidence.len() }),
         resolution: None,
     }
@@ -166,10 +167,11 @@ async fn alerts_list_filters_and_orders_newest_first() {
     let (_dir, store) = store();
     let mut high = alert("al-2", "b@x.io", 20, &["slack:2"]);
     high.severity = Severity::High;
-    store
-        .upsert(&[alert("al-1", "a@x.io", 10, &["slack:1"]), high, alert("al-3", "a@x.io", 30, &["slack:3"])])
-        .await
-        .expect("create");
+    // One spraying IP: the alerts of two users share its campaign; a third alert has none.
+    high.campaign = Some("cp-spray".into());
+    let mut sprayed = alert("al-1", "a@x.io", 10, &["slack:1"]);
+    sprayed.campaign = Some("cp-spray".into());
+    store.upsert(&[sprayed, high, alert("al-3", "a@x.io", 30, &["slack:3"])]).await.expect("create");
     store
         .resolve(
             "al-3",
@@ -184,6 +186,8 @@ async fn alerts_list_filters_and_orders_newest_first() {
     assert_eq!(ids(store.list(&open).await.expect("list")), ["al-2", "al-1"]);
     let high_only = AlertFilter { min_severity: Some(Severity::High), ..all.clone() };
     assert_eq!(ids(store.list(&high_only).await.expect("list")), ["al-2"]);
+    let campaign = AlertFilter { campaign: Some("cp-spray".into()), ..all.clone() };
+    assert_eq!(ids(store.list(&campaign).await.expect("list")), ["al-2", "al-1"]);
     let user = AlertFilter { user: Some("A@x.io".into()), ..all };
     assert_eq!(ids(store.list(&user).await.expect("list")), ["al-3", "al-1"]);
 }

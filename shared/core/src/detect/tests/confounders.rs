@@ -140,3 +140,99 @@ fn a_corporate_vpn_exiting_abroad_is_exempt_only_when_the_settings_say_so() {
         ],
     );
 }
+
+/// An admin's light daily routine (3 a day at 10:00) for 36 days, with a bigger burst every seventh day at
+/// 15:00 (days 7, 14, 21: 25, 45, 30 actions) — a weekly onboarding habit — and `last` on `last_day`.
+fn weekly_admin_habit(last_day: i64, last: i64) -> Vec<Activity> {
+    let mut all = admin_routine(36, 3, "role_change_to_admin");
+    for (day, count) in [(7, 25), (14, 45), (21, 30), (last_day, last)] {
+        all.extend(admin_burst(&format!("w{day}-"), day * DAY + 15 * 60, count, "role_change_to_admin"));
+    }
+    all.sort_by_key(|a| a.occurred_at);
+    all
+}
+
+/// How many unusual-admin alerts start on `day`.
+fn admin_alerts_on(day: i64, weekly: bool, activities: Vec<Activity>) -> usize {
+    let s = scenario("weekly habit", activities, 0).config(|c| c.detections.unusual_admin_activity.weekly = weekly);
+    let from = at_minute(day * DAY);
+    let to = at_minute((day + 1) * DAY);
+    run(&s)
+        .iter()
+        .filter(|a| a.policy_id == "unusual_admin_activity" && a.created_at >= from && a.created_at < to)
+        .count()
+}
+
+#[test]
+fn a_weekly_admin_habit_is_learned_and_attacks_still_alert() {
+    // The fifth onboarding burst (60) is above the daily baseline (about 36) but within the habit of its
+    // weekday (25, 45, 30: about 71 after two busy weeks).
+    assert_eq!(admin_alerts_on(28, false, weekly_admin_habit(28, 60)), 1, "daily baseline alone");
+    assert_eq!(admin_alerts_on(28, true, weekly_admin_habit(28, 60)), 0, "with the weekly habit");
+    // One earlier busy weekday is not yet a habit: the second burst alerts either way.
+    assert_eq!(admin_alerts_on(14, true, weekly_admin_habit(28, 60)), 1, "one busy week is no habit");
+    // The habit covers its weekday only, and only up to its own spread.
+    assert_eq!(admin_alerts_on(29, true, weekly_admin_habit(29, 60)), 1, "the same burst the next day");
+    let mut far_above = weekly_admin_habit(28, 60);
+    far_above.extend(admin_burst("again", 28 * DAY + 15 * 60, 60, "role_change_to_admin"));
+    far_above.sort_by_key(|a| a.occurred_at);
+    assert_eq!(admin_alerts_on(28, true, far_above), 1, "120 in the hour: far above the habit");
+}
+
+/// Every user's alerts from a run of the default engine over `activities` (each user's in one batch).
+fn alerts_of_users(activities: Vec<Activity>) -> Vec<Alert> {
+    let engine = Engine::from_config(&Config::default());
+    let mut by_user: std::collections::BTreeMap<String, Vec<Activity>> = Default::default();
+    for a in activities {
+        by_user.entry(a.user_key()).or_default().push(a);
+    }
+    let mut alerts = Vec::new();
+    for (user, batch) in by_user {
+        let mut state = UserState::default();
+        alerts.extend(engine.process_user(&user, &mut state, &batch, &ctx()).alerts);
+    }
+    alerts
+}
+
+#[test]
+fn a_spray_from_one_source_links_every_users_alert_under_one_campaign() {
+    let victims = ["a@acme.example", "b@acme.example", "c@acme.example"];
+    let failures = |ip: &str, victim: usize, n: i64| {
+        let user = victims[victim];
+        let seen = activity(&format!("seen-{user}"), user, at_minute(0));
+        let tries = (0..n).map(move |i| {
+            activity(&format!("{ip}-{user}-{i}"), user, at_minute(10 * DAY + victim as i64 * 3 + i))
+                .with_ip(ip)
+                .with_action("user_login_failed", Category::SignInFailure)
+        });
+        std::iter::once(seen).chain(tries).collect::<Vec<_>>()
+    };
+    // A listed IP sprays three users (suspicious_ip), five tries each (multiple_failed_logins too).
+    let listed: Vec<Activity> = (0..3)
+        .flat_map(|v| failures("67.43.156.7", v, 5))
+        .map(|a| if a.ip.is_some() { a.with_tags(&["suspicious"]) } else { a })
+        .collect();
+    let alerts = alerts_of_users(listed);
+    let spray = crate::alert::campaign_id("acme", "67.43.156.7".parse().expect("ip"));
+    assert_eq!(alerts.len(), 6, "each user keeps their own alerts: {alerts:#?}");
+    assert!(alerts.iter().all(|a| a.campaign.as_deref() == Some(spray.as_str())), "{alerts:#?}");
+    let campaigns = crate::campaign::campaigns(&alerts, 2);
+    assert_eq!(campaigns.len(), 1);
+    assert_eq!(campaigns[0].users, victims);
+    assert_eq!(campaigns[0].policies, ["multiple_failed_logins", "suspicious_ip"]);
+
+    // An IPv6 host rotating within its /64 is one source; a burst from two sources is no campaign.
+    let mut v6 = failures("2001:db8:7:7::1", 0, 3);
+    v6.extend(failures("2001:db8:7:7::2", 0, 3).into_iter().skip(1));
+    v6.extend(failures("2001:db8:7:7::3", 1, 5));
+    let mut mixed = failures("198.51.100.1", 2, 3);
+    mixed.extend(failures("198.51.100.2", 2, 3).into_iter().skip(1));
+    v6.extend(mixed);
+    let alerts = alerts_of_users(v6);
+    let by_user = |u: &str| alerts.iter().find(|a| a.user == u).and_then(|a| a.campaign.clone());
+    let v6_campaign = crate::alert::campaign_id("acme", "2001:db8:7:7::9".parse().expect("ip"));
+    assert_eq!(by_user(victims[0]), Some(v6_campaign.clone()));
+    assert_eq!(by_user(victims[1]), Some(v6_campaign));
+    assert_eq!(by_user(victims[2]), None, "two sources: not one campaign");
+    assert_eq!(alerts.len(), 3, "{alerts:#?}");
+}
