@@ -41,22 +41,9 @@ fn workload() -> (Vec<(String, Vec<Activity>)>, usize) {
     (grouped, total)
 }
 
-fn enrichment(dir: &Path) -> IpIntel {
-    let data = Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/maxmind-test");
-    std::fs::write(dir.join("threats.txt"), DEMO_THREAT_LIST).expect("threat list");
-    let text = format!(
-        "[enrichment]\ncity_db = \"{0}/GeoIP2-City-Test.mmdb\"\nanonymous_db = \"{0}/GeoIP2-Anonymous-IP-Test.mmdb\"\n\
-         asn_db = \"{0}/GeoLite2-ASN-Test.mmdb\"\n[[enrichment.lists]]\npath = \"threats.txt\"\ntag = \"suspicious\"\n\
-         [[enrichment.ranges]]\ntag = \"corporate_vpn\"\ncidrs = [\"149.101.100.0/28\"]\n",
-        data.display()
-    );
-    let config = Config::from_toml_str(&text, "bench").expect("config");
-    IpIntel::load(&config.enrichment, dir).expect("enrichment")
-}
-
 fn detection(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let intel = enrichment(dir.path());
+    let intel = saaswarden_tests::demo_enrichment(dir.path());
     let engine = Engine::from_config(&Config::default());
     let (users, total) = workload();
     let ctx = Context { tenant: "acme".into(), ..Default::default() };
@@ -118,7 +105,7 @@ fn detection(c: &mut Criterion) {
 /// The starter pack of custom policies over the same activities, enriched once beforehand.
 fn policies(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
-    let intel = enrichment(dir.path());
+    let intel = saaswarden_tests::demo_enrichment(dir.path());
     let pack = Path::new(env!("CARGO_MANIFEST_DIR")).join("../policies");
     let set = PolicySet::load(&[pack], &Groups::new()).expect("starter pack");
     let (mut users, total) = workload();

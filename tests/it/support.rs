@@ -18,6 +18,21 @@ pub fn fixture(relative: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(relative)
 }
 
+/// The demo's enrichment: MaxMind's test databases, the demo threat list (written into `dir`) and the
+/// corporate VPN range, as `saaswarden demo` configures them.
+pub fn demo_enrichment(dir: &std::path::Path) -> saaswarden_enrich::IpIntel {
+    let data = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../data/maxmind-test");
+    std::fs::write(dir.join("threats.txt"), saaswarden_demo::DEMO_THREAT_LIST).expect("threat list");
+    let text = format!(
+        "[enrichment]\ncity_db = \"{0}/GeoIP2-City-Test.mmdb\"\nanonymous_db = \"{0}/GeoIP2-Anonymous-IP-Test.mmdb\"\n\
+         asn_db = \"{0}/GeoLite2-ASN-Test.mmdb\"\n[[enrichment.lists]]\npath = \"threats.txt\"\ntag = \"suspicious\"\n\
+         [[enrichment.ranges]]\ntag = \"corporate_vpn\"\ncidrs = [\"149.101.100.0/28\"]\n",
+        data.display()
+    );
+    let config = Config::from_toml_str(&text, "demo enrichment").expect("config");
+    saaswarden_enrich::IpIntel::load(&config.enrichment, dir).expect("enrichment")
+}
+
 /// A store in a fresh temporary folder, removed when the `TempDir` is dropped.
 pub fn fresh_store() -> (TempDir, SqliteStore) {
     let dir = tempfile::tempdir().expect("temp dir");

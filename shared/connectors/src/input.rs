@@ -67,15 +67,7 @@ pub struct ReadOutcome {
 /// is the normalizer's job. A path that cannot be opened or listed is an error; a file that opens but is
 /// not valid JSON is one [`Rejected`] naming the file, and the other files are still read.
 pub fn read_path(path: &Path, app: App) -> Result<ReadOutcome, InputError> {
-    let metadata = fs::metadata(path).map_err(|source| InputError::Open { path: path.to_path_buf(), source })?;
-    let files = if metadata.is_dir() {
-        let mut files = Vec::new();
-        collect_log_files(path, &mut files)?;
-        files.sort();
-        files
-    } else {
-        vec![path.to_path_buf()]
-    };
+    let files = log_files(path)?;
     let mut outcome = ReadOutcome::default();
     for file in &files {
         read_file(file, app, &mut outcome)?;
@@ -88,6 +80,19 @@ pub fn read_path(path: &Path, app: App) -> Result<ReadOutcome, InputError> {
         "read exported audit logs"
     );
     Ok(outcome)
+}
+
+/// The files [`read_path`] reads for `path`, in the order it reads them: the file itself, or a directory's
+/// log files sorted by path. Reading them one at a time with [`read_path`] keeps one file in memory.
+pub fn log_files(path: &Path) -> Result<Vec<PathBuf>, InputError> {
+    let metadata = fs::metadata(path).map_err(|source| InputError::Open { path: path.to_path_buf(), source })?;
+    if !metadata.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    collect_log_files(path, &mut files)?;
+    files.sort();
+    Ok(files)
 }
 
 const LOG_EXTENSIONS: [&str; 3] = ["json", "jsonl", "ndjson"];
