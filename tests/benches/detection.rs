@@ -15,8 +15,7 @@ use saaswarden_connectors::{slack, zendesk};
 use saaswarden_core::detect::{Context, Engine};
 use saaswarden_core::enrich::Enricher;
 use saaswarden_core::{Activity, Config, UserState};
-use saaswarden_demo::{DEMO_THREAT_LIST, DemoOptions, generate};
-use saaswarden_enrich::IpIntel;
+use saaswarden_demo::{DemoOptions, generate};
 use saaswarden_policy::{Evaluator, Groups, PolicySet};
 
 /// The demo's tenant, normalized and grouped per user in time order.

@@ -420,7 +420,7 @@ pub async fn campaigns_link_one_sources_alerts_across_users<S: Store>(store: S) 
 
     let (status, list) = call(&api, Method::GET, "/api/v1/campaigns?status=open", Some("reader"), None).await;
     assert_eq!(status, StatusCode::OK, "{list}");
-    assert_eq!(ids(&list, "campaigns"), [spray.clone()], "a source against one user is no campaign");
+    assert_eq!(ids(&list, "campaigns"), std::slice::from_ref(&spray), "a source against one user is no campaign");
     let campaign = &list["campaigns"][0];
     assert_eq!(campaign["users"], json!(["dan@acme.example", "eve@acme.example", "fay@acme.example"]));
     assert_eq!((campaign["alerts"].as_u64(), campaign["partial"].as_bool()), (Some(3), None));

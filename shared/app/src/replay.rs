@@ -126,7 +126,12 @@ struct SpooledDay {
 
 impl DaySpool {
     fn new() -> io::Result<DaySpool> {
-        Ok(DaySpool { dir: tempfile::tempdir()?, open: HashMap::new(), days: BTreeSet::new() })
+        // The spool holds every activity with its raw entry (emails, addresses): for this user only.
+        let mut builder = tempfile::Builder::new();
+        builder.prefix("saaswarden-spool-");
+        #[cfg(unix)]
+        builder.permissions(std::os::unix::fs::PermissionsExt::from_mode(0o700));
+        Ok(DaySpool { dir: builder.tempdir()?, open: HashMap::new(), days: BTreeSet::new() })
     }
 
     fn path(&self, day: NaiveDate) -> PathBuf {
@@ -141,7 +146,11 @@ impl DaySpool {
                     writer.flush()?;
                 }
             }
-            let file = OpenOptions::new().create(true).append(true).open(self.path(day))?;
+            let mut options = OpenOptions::new();
+            options.create(true).append(true);
+            #[cfg(unix)]
+            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+            let file = options.open(self.path(day))?;
             self.open.insert(day, BufWriter::new(file));
             self.days.insert(day);
         }
@@ -199,6 +208,13 @@ mod tests {
             spool.push(&activity(&format!("b{d}"), "b@x.io", at_minute(d * 24 * 60 + 1))).expect("push");
         }
         assert!(spool.open.len() <= OPEN_DAYS);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |path: &std::path::Path| std::fs::metadata(path).expect("metadata").permissions().mode() & 0o777;
+            assert_eq!(mode(spool.dir.path()), 0o700, "the spool is private");
+            assert_eq!(mode(&spool.path(spool.days.first().copied().expect("a day"))), 0o600);
+        }
         let handed: Vec<SpooledDay> = spool.days().expect("days").collect::<io::Result<_>>().expect("read");
         assert_eq!(handed.len(), days as usize);
         for (d, day) in handed.iter().enumerate() {

@@ -283,9 +283,8 @@ pub fn merge_alert(stored: &mut Alert, newer: Alert) {
         }
     }
     stored.apps.sort();
-    if newer.campaign.is_some() {
-        stored.campaign = newer.campaign;
-    }
+    // As the title and facts: the newest version says whether the alert still has one source.
+    stored.campaign = newer.campaign;
     stored.title = newer.title;
     stored.description = newer.description;
     stored.evidence = newer.evidence;

@@ -36,7 +36,14 @@ pub struct Failure {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ip: Option<String>,
+    /// From one of the organisation's own ranges ([`ORGANISATION_TAGS`]): an office NAT many people share
+    /// is no attacker's campaign.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub organisation: bool,
 }
+
+/// Tags of the organisation's own ranges, whose bursts are never a campaign.
+pub const ORGANISATION_TAGS: [&str; 2] = ["corporate", "corporate_vpn"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Burst {
@@ -76,7 +83,12 @@ impl Detection for MultipleFailedLogins {
             return;
         }
         let at = activity.occurred_at;
-        let failure = Failure { at, id: activity.id.clone(), ip: activity.ip.map(|ip| ip.to_string()) };
+        let failure = Failure {
+            at,
+            id: activity.id.clone(),
+            ip: activity.ip.map(|ip| ip.to_string()),
+            organisation: activity.ip_tags.iter().any(|tag| ORGANISATION_TAGS.contains(&tag.as_str())),
+        };
         let learning = in_learning_period(&self.common, state, ctx, at);
         let s = &mut state.failed_logins;
 
@@ -145,8 +157,9 @@ fn burst_alert(tenant: &str, user: &str, burst: &Burst, settings: &FailedLoginSe
         .filter_map(|f| f.ip.as_deref()?.parse().ok())
         .map(crate::alert::campaign_source)
         .collect();
+    let organisation = burst.failures.iter().any(|f| f.organisation);
     let campaign = match (sources.len(), burst.failures.iter().find_map(|f| f.ip.as_deref()?.parse().ok())) {
-        (1, Some(ip)) => Some(crate::alert::campaign_id(tenant, ip)),
+        (1, Some(ip)) if !organisation => Some(crate::alert::campaign_id(tenant, ip)),
         _ => None,
     };
     Alert {

@@ -235,4 +235,32 @@ fn a_spray_from_one_source_links_every_users_alert_under_one_campaign() {
     assert_eq!(by_user(victims[1]), Some(v6_campaign));
     assert_eq!(by_user(victims[2]), None, "two sources: not one campaign");
     assert_eq!(alerts.len(), 3, "{alerts:#?}");
+
+    // Tries from the organisation's own NAT are no campaign.
+    let office: Vec<Activity> = failures("198.51.100.9", 0, 6)
+        .into_iter()
+        .map(|a| if a.ip.is_some() { a.with_tags(&["corporate"]) } else { a })
+        .collect();
+    let alerts = alerts_of_users(office);
+    assert!(alerts.len() == 1 && alerts[0].campaign.is_none(), "{alerts:#?}");
+    // A burst that a second source joins after it alerted is no longer one source's: the grown alert, as
+    // the store merges it, loses its campaign.
+    let burst = failures("198.51.100.20", 1, 6);
+    let late: Vec<Activity> = (0..3)
+        .map(|i| {
+            activity(&format!("late{i}"), victims[1], at_minute(10 * DAY + 30 + i))
+                .with_ip("198.51.100.21")
+                .with_action("user_login_failed", Category::SignInFailure)
+        })
+        .collect();
+    let mut stored = alerts_of_users(burst.clone());
+    assert!(stored.len() == 1 && stored[0].campaign.is_some(), "one source so far: {stored:#?}");
+    let engine = Engine::from_config(&Config::default());
+    let mut state = UserState::default();
+    engine.process_user(victims[1], &mut state, &burst, &ctx());
+    for newer in engine.process_user(victims[1], &mut state, &late, &ctx()).alerts {
+        crate::alert::merge_alert(&mut stored[0], newer);
+    }
+    assert_eq!(stored[0].evidence_total(), 9);
+    assert_eq!(stored[0].campaign, None, "two sources now");
 }
