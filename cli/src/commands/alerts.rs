@@ -26,12 +26,8 @@ pub async fn execute(global: &Global, command: AlertsCommand) -> anyhow::Result<
         }
         AlertsCommand::Dismiss { id, note } => resolve(&store, &id, ResolutionKind::Dismissed, note).await,
         AlertsCommand::Campaigns { status, json } => {
-            let filter =
-                AlertFilter { status: status.map(alert_status), limit: CAMPAIGN_ALERTS + 1, ..Default::default() };
-            let mut alerts = store.list(&filter).await?;
-            let partial = alerts.len() > CAMPAIGN_ALERTS;
-            alerts.truncate(CAMPAIGN_ALERTS);
-            print_campaigns(&saaswarden_core::campaign::campaigns(&alerts, 2), partial, json)?;
+            let list = saaswarden_api::queries::alerts::campaign_list(&store, None, status.map(alert_status)).await?;
+            print_campaigns(&list.campaigns, list.partial, json)?;
             Ok(exit::OK)
         }
     }

@@ -213,29 +213,31 @@ impl Alert {
 /// A stable alert id: the same policy, tenant, subject and window always give the same id, so creating an
 /// alert twice (redelivery, replay) is a no-op.
 pub fn alert_id(tenant: &str, policy_id: &str, subject: &str, window: &str) -> String {
+    digest_id("al", &[tenant, policy_id, subject, window], 10)
+}
+
+/// `prefix-` and the first `bytes` of the SHA-256 of `parts` (each ended by a NUL), in hex.
+fn digest_id(prefix: &str, parts: &[&str], bytes: usize) -> String {
     let mut hasher = Sha256::new();
-    for part in [tenant, policy_id, subject, window] {
+    for part in parts {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
     let digest = hasher.finalize();
-    let hex: String = digest[..10].iter().map(|b| format!("{b:02x}")).collect();
-    format!("al-{hex}")
+    let hex: String = digest[..bytes].iter().map(|b| format!("{b:02x}")).collect();
+    format!("{prefix}-{hex}")
 }
 
 /// The campaign id of a source acting against the tenant: an IPv4 address, or the /64 an IPv6 address is
 /// in (one host's addresses rotate within it). Deterministic, so every user's alert from that source —
 /// raised by any detector invocation, in any order — carries the same id.
 pub fn campaign_id(tenant: &str, ip: std::net::IpAddr) -> String {
-    let source = campaign_source(ip);
-    let mut hasher = Sha256::new();
-    for part in [tenant, "campaign", source.as_str()] {
-        hasher.update(part.as_bytes());
-        hasher.update([0u8]);
-    }
-    let digest = hasher.finalize();
-    let hex: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-    format!("cp-{hex}")
+    source_campaign_id(tenant, &campaign_source(ip))
+}
+
+/// The campaign id of a [`campaign_source`].
+pub fn source_campaign_id(tenant: &str, source: &str) -> String {
+    digest_id("cp", &[tenant, "campaign", source], 8)
 }
 
 /// The source a campaign is keyed by: the IPv4 address, or the IPv6 /64 (`2001:db8:1:2::/64`).

@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use saaswarden_core::governance::{GovernanceEntry, IdentityProvider};
 use saaswarden_core::{Activity, Alert, AlertStatus, App, Resolution, ResolutionKind, Severity};
-use saaswarden_store::{AlertFilter, GovernanceFilter, StoreError};
+use saaswarden_store::{AlertFilter, AlertStore, GovernanceFilter, StoreError};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::{Caller, Role};
@@ -50,6 +50,21 @@ pub struct CampaignList {
     pub campaigns: Vec<saaswarden_core::Campaign>,
     /// More alerts match than were grouped: older campaigns may be missing or undercounted.
     pub partial: bool,
+}
+
+/// The campaigns among the newest [`CAMPAIGN_ALERTS`] alerts of `tenant` (every tenant: `None`) and
+/// `status` that reach at least two users, the latest first: what `GET /api/v1/campaigns` and
+/// `saaswarden alerts campaigns` on a local store answer.
+pub async fn campaign_list(
+    store: &impl AlertStore,
+    tenant: Option<String>,
+    status: Option<AlertStatus>,
+) -> Result<CampaignList, StoreError> {
+    let filter = AlertFilter { tenant, status, limit: CAMPAIGN_ALERTS + 1, ..Default::default() };
+    let mut alerts = store.list(&filter).await?;
+    let partial = alerts.len() > CAMPAIGN_ALERTS;
+    alerts.truncate(CAMPAIGN_ALERTS);
+    Ok(CampaignList { campaigns: saaswarden_core::campaign::campaigns(&alerts, 2), partial })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -152,16 +167,8 @@ impl<S: Store, P: IdentityProvider + Send + Sync + 'static> Api<S, P> {
     /// The campaigns among the newest [`CAMPAIGN_ALERTS`] alerts (of `status`, if given) that reach at
     /// least two users, the latest first.
     pub async fn campaigns(&self, search: &CampaignSearch) -> Result<CampaignList, ApiError> {
-        let filter = AlertFilter {
-            tenant: self.tenant.clone(),
-            status: parse::<AlertStatus>("status", search.status.as_deref())?,
-            limit: CAMPAIGN_ALERTS + 1,
-            ..Default::default()
-        };
-        let mut alerts = self.store.list(&filter).await?;
-        let partial = alerts.len() > CAMPAIGN_ALERTS;
-        alerts.truncate(CAMPAIGN_ALERTS);
-        Ok(CampaignList { campaigns: saaswarden_core::campaign::campaigns(&alerts, 2), partial })
+        let status = parse::<AlertStatus>("status", search.status.as_deref())?;
+        Ok(campaign_list(&self.store, self.tenant.clone(), status).await?)
     }
 
     pub async fn alert(&self, id: &str) -> Result<Alert, ApiError> {

@@ -41,12 +41,7 @@ impl DailyPeaks {
         }
         let values: Vec<f64> =
             self.days.iter().filter(|(d, _)| *d >= first && *d < today).map(|(_, c)| f64::from(*c)).collect();
-        let n = span as f64;
-        // A fold from +0.0: an empty `sum` of f64 is -0.0, which would print as "-0.0".
-        let mean = values.iter().fold(0.0, |total, v| total + v) / n;
-        let squares =
-            values.iter().fold(0.0, |total, v| total + (v - mean).powi(2)) + (n - values.len() as f64) * mean * mean;
-        Some((mean, (squares / n).sqrt()))
+        Some(mean_and_deviation(&values, span))
     }
 
     /// The weekly habit of `today`'s weekday: mean and standard deviation of the peaks on the same weekday
@@ -63,13 +58,20 @@ impl DailyPeaks {
             .filter(|(d, _)| *d >= first && *d < today && (today - *d).num_days() % 7 == 0)
             .map(|(_, c)| f64::from(*c))
             .collect();
-        let n = weeks as f64;
-        let mean = values.iter().fold(0.0, |total, v| total + v) / n;
-        let squares =
-            values.iter().fold(0.0, |total, v| total + (v - mean).powi(2)) + (n - values.len() as f64) * mean * mean;
+        let (mean, deviation) = mean_and_deviation(&values, weeks);
         let busy_days = values.iter().filter(|v| **v >= f64::from(busy)).count() as u32;
-        Some(WeekdayHabit { mean, deviation: (squares / n).sqrt(), busy_days })
+        Some(WeekdayHabit { mean, deviation, busy_days })
     }
+}
+
+/// Mean and standard deviation of `count` values of which `recorded` are given, the rest being zero.
+fn mean_and_deviation(recorded: &[f64], count: i64) -> (f64, f64) {
+    let n = count as f64;
+    // A fold from +0.0: an empty `sum` of f64 is -0.0, which would print as "-0.0".
+    let mean = recorded.iter().fold(0.0, |total, v| total + v) / n;
+    let squares =
+        recorded.iter().fold(0.0, |total, v| total + (v - mean).powi(2)) + (n - recorded.len() as f64) * mean * mean;
+    (mean, (squares / n).sqrt())
 }
 
 /// What a user usually does on one weekday (see [`DailyPeaks::weekday_stats`]).

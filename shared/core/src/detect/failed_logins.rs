@@ -151,15 +151,11 @@ fn burst_alert(tenant: &str, user: &str, burst: &Burst, settings: &FailedLoginSe
     ips.sort_unstable();
     ips.dedup();
     // A burst from one source (an IP, an IPv6 /64) may be part of a spray against many users: its campaign.
-    let sources: std::collections::BTreeSet<String> = burst
-        .failures
-        .iter()
-        .filter_map(|f| f.ip.as_deref()?.parse().ok())
-        .map(crate::alert::campaign_source)
-        .collect();
+    let sources: std::collections::BTreeSet<String> =
+        ips.iter().filter_map(|ip| ip.parse().ok()).map(crate::alert::campaign_source).collect();
     let organisation = burst.failures.iter().any(|f| f.organisation);
-    let campaign = match (sources.len(), burst.failures.iter().find_map(|f| f.ip.as_deref()?.parse().ok())) {
-        (1, Some(ip)) if !organisation => Some(crate::alert::campaign_id(tenant, ip)),
+    let campaign = match (sources.len(), sources.first()) {
+        (1, Some(source)) if !organisation => Some(crate::alert::source_campaign_id(tenant, source)),
         _ => None,
     };
     Alert {
