@@ -148,6 +148,46 @@ fn demo_json_alerts_carry_the_contract_fields() {
                     .all(|id| id.as_str().is_some_and(|s| s.starts_with("slack:") || s.starts_with("zendesk:")))
         );
     }
+    same_alerts_as_recorded(&alerts, "demo-60x21-alerts.tsv");
+}
+
+/// The alerts match a recording (id, policy, user, severity, campaign, evidence ids, title): a change that
+/// should not change detection (a storage format, a speed-up) proves it did not. The recording was taken
+/// with the build before the compact detector state (2026-12-07). After an intended change of detection,
+/// rerun with `SAASWARDEN_RECORD=1` to write the new recording, and say why in the commit.
+fn same_alerts_as_recorded(alerts: &[Value], recording: &str) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden").join(recording);
+    let field = |alert: &Value, name: &str| alert[name].as_str().unwrap_or("-").to_string();
+    let mut lines: Vec<String> = alerts
+        .iter()
+        .map(|a| {
+            let ids: Vec<&str> = a["activity_ids"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+            [
+                field(a, "id"),
+                field(a, "policy_id"),
+                field(a, "user"),
+                field(a, "severity"),
+                field(a, "campaign"),
+                ids.join(","),
+                field(a, "title"),
+            ]
+            .join("\t")
+        })
+        .collect();
+    lines.sort();
+    let produced = lines.join("\n") + "\n";
+    if std::env::var_os("SAASWARDEN_RECORD").is_some() {
+        std::fs::write(&path, &produced).expect("write the recording");
+    }
+    let recorded = std::fs::read_to_string(&path).expect("the recording");
+    let recorded_lines: Vec<&str> = recorded.lines().collect();
+    let missing: Vec<&&str> = recorded_lines.iter().filter(|l| !lines.iter().any(|p| p == **l)).collect();
+    let extra: Vec<&String> = lines.iter().filter(|p| !recorded_lines.contains(&p.as_str())).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "alerts differ from {}:\nmissing: {missing:#?}\nnew: {extra:#?}",
+        path.display()
+    );
 }
 
 #[test]

@@ -41,10 +41,11 @@ async fn two_detector_invocations_on_one_user_never_lose_an_update() {
 
     let store = stack.store();
     let state = store.load_user("acme", USER).await.expect("the user's state");
-    for activity in first.iter().chain(&second) {
-        assert!(state.value.has_processed(&activity.id), "{} lost from the user's state", activity.id);
-    }
+    // Both invocations' updates are in the final state — a lost update would drop one end of the span — and
+    // it remembers every id of the batch that committed last (for a redelivery of it).
     assert_eq!((state.value.first_seen, state.value.last_seen), (Some(at_minute(0)), Some(at_minute(119))));
+    let remembered = |batch: &[Activity]| batch.iter().all(|a| state.value.has_processed(&a.id));
+    assert!(remembered(&first) || remembered(&second), "the last committed batch's ids are remembered");
     let query = ActivityQuery { tenant: Some("acme".into()), limit: 1_000, ..Default::default() };
     let trail = store.search(&query).await.expect("search the audit trail");
     assert_eq!(trail.len(), 40, "every activity of both invocations in the audit trail, once");

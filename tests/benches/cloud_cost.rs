@@ -1,12 +1,22 @@
-//! What a million activities cost on AWS: the detector's flow on moto server with tables and queues from
-//! `infra/template.yaml`, over the demo tenant's activities (≥ 10,000, normalized and batched per user and
-//! day as the collector sends them), with every AWS request counted by the SDK interceptor
-//! (`saaswarden_aws::RequestCounter`), the detector function's own handler (`Detector::handle`) on a counted
-//! DynamoDB client, and DynamoDB capacity units estimated by its store's meter (moto does
-//! not compute them). The counts are priced at public us-east-1 on-demand prices.
+//! What a million activities cost on AWS, and what a 500-user tenant pays a month all in: the detector's
+//! flow on moto server with tables and queues from `infra/template.yaml`, every AWS request counted by the
+//! SDK interceptor (`saaswarden_aws::RequestCounter`), the detector function's own handler
+//! (`Detector::handle`) on a counted DynamoDB client, and DynamoDB capacity units estimated by its store's
+//! meter (moto does not compute them). The counts are priced at public us-east-1 on-demand prices.
+//!
+//! The activities reach the detector as they do live: the collector runs every 5 minutes, so each app's
+//! log arrives in 5-minute slices, batched per user within a slice (`SAASWARDEN_BENCH_SHAPE=slices`, the
+//! default; `days` sends a user's whole day as one batch, the easier shape of earlier figures). Each
+//! slice is sent, then drained in deliveries of ≤ 10 messages as Lambda's poller does.
+//!
+//! The tenant is the demo generator's (`SAASWARDEN_BENCH_USERS`, default 500, × `SAASWARDEN_BENCH_DAYS`,
+//! default 15). Its history before the measured day(s) (`SAASWARDEN_BENCH_MEASURED_DAYS`, default 1) is
+//! not sent through moto: it is detected in memory and each user's resulting state saved once, uncounted,
+//! so the measured day reads and writes states of a realistic size. Activities are enriched before they
+//! are sent (the MaxMind test databases), as the detector's GeoIP would; the bench's detector itself has
+//! no GeoIP.
 //!
 //! Run: `cargo bench -p saaswarden-tests --bench cloud_cost` (after `bash tests/run.sh` once, for moto).
-//! `SAASWARDEN_BENCH_USERS` / `SAASWARDEN_BENCH_DAYS` size the tenant (default 48 users × 24 days).
 //! Results and the method go in docs/benchmarks.md ("Cloud cost").
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,16 +25,19 @@ use std::time::{Duration, Instant};
 use aws_lambda_events::event::sqs::SqsEvent;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName};
+use chrono::{DateTime, Datelike, Duration as Span, DurationRound, NaiveDate, Utc};
 use saaswarden_app::into_batches;
 use saaswarden_aws::testing::stack;
 use saaswarden_aws::{RequestCounter, SqsActivityQueue};
 use saaswarden_connectors::zendesk::ZendeskUsers;
 use saaswarden_connectors::{slack, zendesk};
-use saaswarden_core::Activity;
+use saaswarden_core::detect::{Context, Engine};
+use saaswarden_core::enrich::Enricher;
+use saaswarden_core::{Activity, App, Config, UserState};
 use saaswarden_demo::{DemoOptions, generate};
 use saaswarden_lambda::Settings;
 use saaswarden_lambda::detector::Detector;
-use saaswarden_store::ActivityQueue;
+use saaswarden_store::{ActivityBatch, ActivityQueue, StateStore};
 
 // Public on-demand prices, us-east-1 (November 2026).
 const DYNAMODB_PER_WRU: f64 = 0.625 / 1e6;
@@ -47,8 +60,9 @@ const LOG_BYTES_PER_INVOCATION: f64 = 600.0;
 /// DynamoDB storage: 100 bytes of overhead per item, per index entry too.
 const ITEM_OVERHEAD_BYTES: usize = 100;
 const MILLION: f64 = 1e6;
-/// How many empty one-second polls end the drain of the queue (moto delivers at once).
-const EMPTY_POLLS: usize = 2;
+/// The collector's schedule (`SlackSchedule`, `ZendeskSchedule` in infra/template.yaml).
+const SLICE_MINUTES: i64 = 5;
+const TENANT: &str = "acme";
 
 fn main() {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
@@ -65,18 +79,69 @@ fn env_number(name: &str, default: usize) -> usize {
     }
 }
 
-/// The demo tenant's activities, normalized as the collector does.
-fn activities() -> Vec<Activity> {
-    let options = DemoOptions {
-        users: env_number("SAASWARDEN_BENCH_USERS", 48),
-        days: env_number("SAASWARDEN_BENCH_DAYS", 24) as u32,
-        ..DemoOptions::default()
-    };
+/// The demo tenant's activities, normalized as the collector does and enriched as the detector does.
+fn activities(users: usize, days: usize) -> Vec<Activity> {
+    let options = DemoOptions { users, days: days as u32, ..DemoOptions::default() };
     let tenant = generate(&options);
-    let users = ZendeskUsers::from_json(&tenant.zendesk_users).expect("the demo's Zendesk users");
-    let slack = tenant.slack_entries().filter_map(|e| slack::normalize(e, "acme").ok());
-    let zendesk = tenant.zendesk_entries().filter_map(|e| zendesk::normalize(e, "acme", &users).ok());
-    slack.chain(zendesk).collect()
+    let directory = ZendeskUsers::from_json(&tenant.zendesk_users).expect("the demo's Zendesk users");
+    let slack = tenant.slack_entries().filter_map(|e| slack::normalize(e, TENANT).ok());
+    let zendesk = tenant.zendesk_entries().filter_map(|e| zendesk::normalize(e, TENANT, &directory).ok());
+    let dir = tempfile::tempdir().expect("temp dir");
+    let intel = saaswarden_tests::demo_enrichment(dir.path());
+    let mut activities: Vec<Activity> = slack.chain(zendesk).collect();
+    for activity in &mut activities {
+        intel.enrich(activity);
+    }
+    activities
+}
+
+/// How the collector hands activities to the queue.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Shape {
+    /// Every 5 minutes, each app's new entries, batched per user.
+    Slices,
+    /// A user's whole day as one batch (at most 100 activities each).
+    Days,
+}
+
+/// The sends, in order: each is one collector run's batches, drained before the next is sent.
+fn sends(activities: Vec<Activity>, shape: Shape) -> Vec<Vec<ActivityBatch>> {
+    match shape {
+        Shape::Days => vec![into_batches(activities)],
+        Shape::Slices => {
+            let mut slices: BTreeMap<(DateTime<Utc>, App), Vec<Activity>> = BTreeMap::new();
+            for activity in activities {
+                let start =
+                    activity.occurred_at.duration_trunc(Span::minutes(SLICE_MINUTES)).expect("a 5-minute slice");
+                slices.entry((start, activity.app)).or_default().push(activity);
+            }
+            slices.into_values().map(into_batches).collect()
+        }
+    }
+}
+
+/// The history before the measured days, detected in memory one user-day batch at a time as the detector
+/// would; each user's state is saved once, and the tenant's first activity noted (uncounted: the caller
+/// takes its readings after this).
+async fn warm_up(detector: &Detector, history: Vec<Activity>) -> usize {
+    let Some(first) = history.iter().map(|a| a.occurred_at).min() else { return 0 };
+    let engine = Engine::from_config(&Config::default());
+    let ctx = Context { tenant: TENANT.into(), tenant_first_seen: Some(first), ..Default::default() };
+    let mut by_user: BTreeMap<String, Vec<Activity>> = BTreeMap::new();
+    for activity in history {
+        by_user.entry(activity.user_key()).or_default().push(activity);
+    }
+    let store = detector.store();
+    store.note_tenant_activity(TENANT, first).await.expect("tenant's first activity");
+    for (user, mut activities) in by_user.iter_mut().map(|(u, a)| (u, std::mem::take(a))) {
+        activities.sort_by_key(|a| a.occurred_at);
+        let mut state = UserState::default();
+        for day in activities.chunk_by(|a, b| a.occurred_at.date_naive() == b.occurred_at.date_naive()) {
+            engine.process_user(user, &mut state, day.iter(), &ctx);
+        }
+        store.save_user(TENANT, user, &state, 0).await.expect("a warmed-up user state");
+    }
+    by_user.len()
 }
 
 /// What the run measured.
@@ -90,16 +155,35 @@ struct Run {
     empty_polls: u64,
     invocations: u64,
     handler_time: Duration,
+    /// Calls to the queue (SendMessageBatch), and empty polls that ended a drain (the bench's own).
+    sends: u64,
     billed_ms: f64,
     alerts_created: u64,
 }
 
 async fn run() {
-    let activities = activities();
-    let total = activities.len();
-    assert!(total >= 10_000, "only {total} activities: raise SAASWARDEN_BENCH_USERS or SAASWARDEN_BENCH_DAYS");
-    let batches = into_batches(activities);
-    let batch_count = batches.len();
+    let users = env_number("SAASWARDEN_BENCH_USERS", 500);
+    let days = env_number("SAASWARDEN_BENCH_DAYS", 15);
+    let measured_days = env_number("SAASWARDEN_BENCH_MEASURED_DAYS", 1).clamp(1, days);
+    let shape = match std::env::var("SAASWARDEN_BENCH_SHAPE").as_deref() {
+        Ok("days") => Shape::Days,
+        Ok("slices") | Err(_) => Shape::Slices,
+        Ok(other) => panic!("SAASWARDEN_BENCH_SHAPE=`{other}`: `slices` or `days`"),
+    };
+    let activities = activities(users, days);
+    let span = activities.iter().map(|a| a.occurred_at.date_naive()).collect::<std::collections::BTreeSet<_>>();
+    let per_user_day = activities.len() as f64 / users as f64 / span.len() as f64;
+    // The measured days end on the last working day (a weekend day is quieter than the month's average).
+    let last_day = *span.iter().rev().find(|d| d.weekday().number_from_monday() <= 5).expect("a working day");
+    let first_measured = last_day - Span::days(measured_days as i64 - 1);
+    let (measured, history): (Vec<Activity>, Vec<Activity>) = activities
+        .into_iter()
+        .filter(|a| a.occurred_at.date_naive() <= last_day)
+        .partition(|a| a.occurred_at.date_naive() >= first_measured);
+    let total = measured.len();
+    assert!(total >= 500, "only {total} activities measured: raise SAASWARDEN_BENCH_USERS");
+    let sends = sends(measured, shape);
+    let batch_count: usize = sends.iter().map(Vec::len).sum();
 
     let stack = stack().await;
     let counter = RequestCounter::new();
@@ -125,28 +209,70 @@ async fn run() {
             .await
             .expect("the detector starts");
 
-    let started = Instant::now();
-    SqsActivityQueue::new(clients.sqs.clone(), &queue_url).send(batches).await.expect("send to the queue");
-    let sent = counter.snapshot();
+    let warmed = warm_up(&detector, history).await;
+    let before = counter.snapshot();
+    let capacity_before = detector.store().meter().reading();
+    let queue = SqsActivityQueue::new(clients.sqs.clone(), &queue_url);
 
+    let started = Instant::now();
     let mut run = Run { activities: total, ..Run::default() };
-    let mut empty = 0;
-    while empty < EMPTY_POLLS {
-        let output = clients
-            .sqs
+    let slices = sends.len();
+    for (i, batches) in sends.into_iter().enumerate() {
+        queue.send(batches).await.expect("send to the queue");
+        drain(&clients.sqs, &queue_url, &detector, &mut run).await;
+        if (i + 1) % 100 == 0 {
+            eprintln!("{} of {slices} sends detected, {:.0?}", i + 1, started.elapsed());
+        }
+    }
+    let elapsed = started.elapsed();
+    let requests = difference(&counter.snapshot(), &before);
+    let after = detector.store().meter().reading();
+    let capacity = saaswarden_aws::Capacity {
+        write_units: after.write_units - capacity_before.write_units,
+        read_units: after.read_units - capacity_before.read_units,
+        items_written: after.items_written - capacity_before.items_written,
+    };
+    run.alerts_created = item_count(&stack.clients().dynamodb, &tables.alerts).await;
+    run.sends = count(&requests, "SQS", Some("SendMessageBatch"));
+    let storage = audit_trail_bytes(&stack.clients().dynamodb, &tables.activities).await;
+    let state_bytes = table_bytes(&stack.clients().dynamodb, &tables.state).await;
+
+    let shape_line =
+        Workload { users, warmed, days, measured_days, first_measured, shape, batches: batch_count, per_user_day };
+    let per_million = print_report(&run, &shape_line, &requests, capacity, storage, elapsed);
+    print_monthly_bill(&run, &shape_line, per_million, storage, state_bytes);
+}
+
+/// What was run.
+struct Workload {
+    users: usize,
+    warmed: usize,
+    days: usize,
+    measured_days: usize,
+    first_measured: NaiveDate,
+    shape: Shape,
+    batches: usize,
+    /// Activities per user and day over the whole generated span, weekends included.
+    per_user_day: f64,
+}
+
+/// Receives until the queue is empty, one handler invocation per delivery of ≤ 10 messages, and deletes
+/// what each delivery processed (Lambda's poller).
+async fn drain(sqs: &aws_sdk_sqs::Client, queue_url: &str, detector: &Detector, run: &mut Run) {
+    loop {
+        let output = sqs
             .receive_message()
-            .queue_url(&queue_url)
+            .queue_url(queue_url)
             .max_number_of_messages(10)
-            .wait_time_seconds(1)
             .message_system_attribute_names(MessageSystemAttributeName::MessageGroupId)
             .send()
             .await
             .expect("receive");
         let received = output.messages.unwrap_or_default();
         if received.is_empty() {
-            empty += 1;
+            // moto answers at once; an empty answer means the slice is done.
             run.empty_polls += 1;
-            continue;
+            return;
         }
         let bytes: usize = received.iter().map(|m| m.body().map_or(0, str::len)).sum();
         run.payload_bytes += bytes;
@@ -177,22 +303,20 @@ async fn run() {
                     .expect("entry")
             })
             .collect();
-        clients
-            .sqs
-            .delete_message_batch()
-            .queue_url(&queue_url)
-            .set_entries(Some(entries))
-            .send()
-            .await
-            .expect("delete");
+        sqs.delete_message_batch().queue_url(queue_url).set_entries(Some(entries)).send().await.expect("delete");
     }
-    let elapsed = started.elapsed();
-    let requests = counter.snapshot();
-    let capacity = detector.store().meter().reading();
-    run.alerts_created = item_count(&stack.clients().dynamodb, &tables.alerts).await;
-    let storage = audit_trail_bytes(&stack.clients().dynamodb, &stack.tables().activities).await;
+}
 
-    print_report(&run, batch_count, &sent, &requests, capacity, storage, elapsed);
+/// Request counts made since `before`.
+fn difference(
+    after: &BTreeMap<(String, String), u64>,
+    before: &BTreeMap<(String, String), u64>,
+) -> BTreeMap<(String, String), u64> {
+    after
+        .iter()
+        .map(|(key, n)| (key.clone(), n - before.get(key).copied().unwrap_or(0)))
+        .filter(|(_, n)| *n > 0)
+        .collect()
 }
 
 /// The `SqsEvent` Lambda would deliver for these messages.
@@ -272,21 +396,52 @@ fn count(requests: &BTreeMap<(String, String), u64>, service: &str, operation: O
     requests.iter().filter(|((s, o), _)| s == service && operation.is_none_or(|op| o == op)).map(|(_, n)| n).sum()
 }
 
+/// The stored size of a table's items by DynamoDB's rules (attribute names and values plus 100 bytes).
+async fn table_bytes(dynamodb: &aws_sdk_dynamodb::Client, table: &str) -> u64 {
+    let (mut bytes, mut start) = (0u64, None);
+    loop {
+        let output = dynamodb.scan().table_name(table).set_exclusive_start_key(start).send().await.expect("scan");
+        for item in output.items.unwrap_or_default() {
+            let size: usize = item.iter().map(|(name, value)| name.len() + value_size(value)).sum();
+            bytes += (size + ITEM_OVERHEAD_BYTES) as u64;
+        }
+        start = output.last_evaluated_key;
+        if start.is_none() {
+            return bytes;
+        }
+    }
+}
+
+/// Prints the request counts and the cost per million activities; returns that cost.
 fn print_report(
     run: &Run,
-    batches: usize,
-    sent: &BTreeMap<(String, String), u64>,
+    workload: &Workload,
     requests: &BTreeMap<(String, String), u64>,
     capacity: saaswarden_aws::Capacity,
     (storage_bytes, storage_items): (u64, u64),
     elapsed: Duration,
-) {
+) -> f64 {
     let n = run.activities as f64;
     let per_k = |x: f64| x / n * 1000.0;
     let per_m = |x: f64| x / n * MILLION;
     println!(
-        "# Cloud cost: {} activities, {batches} batches, {} messages, {:.1?} on moto",
-        run.activities, run.messages, elapsed
+        "# Cloud cost: {} users ({} with a warmed-up state from {} earlier days), {} measured day(s) from {}, {:?} shape",
+        workload.users,
+        workload.warmed,
+        workload.days - workload.measured_days,
+        workload.measured_days,
+        workload.first_measured,
+        workload.shape
+    );
+    println!();
+    println!(
+        "{} activities in {} batches ({:.2} activities per batch), {} messages, {} deliveries; {:.1?} on moto",
+        run.activities,
+        workload.batches,
+        n / workload.batches.max(1) as f64,
+        run.messages,
+        run.invocations,
+        elapsed
     );
     println!();
     println!("## Requests per 1,000 activities (counted by the SDK interceptor)");
@@ -296,7 +451,7 @@ fn print_report(
     for ((service, operation), requests) in requests {
         let mut shown = *requests;
         if service == "SQS" && operation == "ReceiveMessage" {
-            // The drain's final empty polls are the bench's, not the workload's (see the notes).
+            // The drains' final empty polls are the bench's, not the workload's (see the notes).
             shown = shown.saturating_sub(run.empty_polls);
         }
         println!("| {service} | {operation} | {shown} | {:.2} |", per_k(shown as f64));
@@ -306,15 +461,13 @@ fn print_report(
 
     // SQS: sends billed conservatively as one request per call plus one per full 64 KB of all payload;
     // receives exactly per call; deletes one per call.
-    let send_calls = count(sent, "SQS", Some("SendMessageBatch"));
-    let send_units = send_calls + (run.payload_bytes / SQS_BILLING_CHUNK) as u64;
+    let send_units = run.sends + (run.payload_bytes / SQS_BILLING_CHUNK) as u64;
     let delete_calls = count(requests, "SQS", Some("DeleteMessageBatch"));
     let sqs_units = send_units + run.receive_units + delete_calls;
     let dynamodb_requests = count(requests, "DynamoDB", None);
     let gb_seconds = run.billed_ms / 1000.0 * DETECTOR_MEMORY_GB;
     let log_gb = run.invocations as f64 * LOG_BYTES_PER_INVOCATION / 1e9;
     let storage_gb = storage_bytes as f64 / 1e9;
-
     let rows: Vec<(&str, String, f64)> = vec![
         (
             "DynamoDB writes",
@@ -380,4 +533,117 @@ fn print_report(
     );
     println!();
     println!("Target ≤ $1.00 per million activities: {}", if total <= 1.0 { "met" } else { "NOT met" });
+    println!();
+    total
+}
+
+/// The tenant the monthly bill is for.
+const BILL_USERS: f64 = 500.0;
+const DAYS_PER_MONTH: f64 = 30.44;
+const MINUTES_PER_MONTH: f64 = DAYS_PER_MONTH * 24.0 * 60.0;
+/// The stack's defaults (infra/template.yaml): audit trail kept 180 days, collectors every 5 minutes per
+/// app, the directory synced hourly.
+const RETENTION_DAYS: f64 = 180.0;
+const COLLECTOR_TICKS_PER_MONTH: f64 = MINUTES_PER_MONTH / SLICE_MINUTES as f64;
+const DIRECTORY_SYNCS_PER_MONTH: f64 = DAYS_PER_MONTH * 24.0;
+const ALARM_PER_MONTH: f64 = 0.10;
+const SECRET_PER_MONTH: f64 = 0.40;
+/// Lambda keeps long polls open on an idle SQS event source. AWS does not publish how many; assumed: five
+/// pollers, each a 20-second long poll, i.e. 15 requests a minute per queue.
+const IDLE_POLLS_PER_MINUTE: f64 = 15.0;
+/// Assumed per collector tick (not measured here: it waits on Slack or Zendesk): 1 s at 256 MB, the
+/// stream's checkpoint read and written (2 RRU, 2 WRU), 1 KB of logs.
+const COLLECTOR_TICK_SECONDS: f64 = 1.0;
+const COLLECTOR_MEMORY_GB: f64 = 0.25;
+/// Assumed per directory sync: 5 s at 256 MB (Microsoft Graph pages), 20 WRU, 1 KB of logs.
+const DIRECTORY_SYNC_SECONDS: f64 = 5.0;
+
+/// Counts one kind of line in the deployed template.
+fn template_count(template: &str, line: &str) -> usize {
+    template.lines().filter(|l| *l == line).count()
+}
+
+/// The monthly bill of a 500-user tenant with this run's activities per user and day and cost per
+/// activity, and the stack's fixed costs as deployed by infra/template.yaml.
+fn print_monthly_bill(run: &Run, workload: &Workload, per_million: f64, (storage_bytes, _): (u64, u64), state: u64) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../infra/template.yaml");
+    let template = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let alarms = template_count(&template, "    Type: AWS::CloudWatch::Alarm");
+    let secrets = template_count(&template, "    Type: AWS::SecretsManager::Secret");
+    let polled_queues = template_count(&template, "          Type: SQS");
+    let schedules = template_count(&template, "          Type: Schedule");
+    assert_eq!(schedules, 3, "the bill expects two collector schedules and the directory sync's");
+
+    let per_user_day = workload.per_user_day;
+    let monthly = per_user_day * BILL_USERS * DAYS_PER_MONTH;
+    let bytes_per_activity = storage_bytes as f64 / run.activities as f64;
+    let kept_gb = per_user_day * BILL_USERS * RETENTION_DAYS * bytes_per_activity / 1e9;
+    let state_gb = state as f64 / workload.users as f64 * BILL_USERS / 1e9;
+    let collector_ticks = COLLECTOR_TICKS_PER_MONTH * 2.0;
+    let lambda = |invocations: f64, seconds: f64| {
+        invocations * LAMBDA_PER_REQUEST + invocations * seconds * COLLECTOR_MEMORY_GB * LAMBDA_ARM_PER_GB_SECOND
+    };
+    let logs = |invocations: f64| invocations * 1000.0 / 1e9 * LOGS_PER_GB;
+    let rows: Vec<(String, String, f64)> = vec![
+        (
+            "processing (the table above)".into(),
+            format!(
+                "{monthly:.0} activities ({per_user_day:.1} per user per day, the demo's average) × ${per_million:.4} per million"
+            ),
+            monthly / MILLION * per_million,
+        ),
+        (
+            "audit trail storage".into(),
+            format!("{RETENTION_DAYS:.0} days kept × {bytes_per_activity:.0} B per activity = {kept_gb:.3} GB × $0.25"),
+            kept_gb * DYNAMODB_PER_GB_MONTH,
+        ),
+        (
+            "detector state storage".into(),
+            format!("{:.0} B per user (measured) = {state_gb:.4} GB × $0.25", state as f64 / workload.users as f64),
+            state_gb * DYNAMODB_PER_GB_MONTH,
+        ),
+        (
+            "collector ticks".into(),
+            format!(
+                "2 apps × {COLLECTOR_TICKS_PER_MONTH:.0} ticks; assumed {COLLECTOR_TICK_SECONDS} s at 256 MB, 2 RRU + 2 WRU, 1 KB logs each"
+            ),
+            lambda(collector_ticks, COLLECTOR_TICK_SECONDS)
+                + collector_ticks * (2.0 * DYNAMODB_PER_RRU + 2.0 * DYNAMODB_PER_WRU)
+                + logs(collector_ticks),
+        ),
+        (
+            "directory sync".into(),
+            format!(
+                "{DIRECTORY_SYNCS_PER_MONTH:.0} hourly runs; assumed {DIRECTORY_SYNC_SECONDS} s at 256 MB, 20 WRU each"
+            ),
+            lambda(DIRECTORY_SYNCS_PER_MONTH, DIRECTORY_SYNC_SECONDS)
+                + DIRECTORY_SYNCS_PER_MONTH * 20.0 * DYNAMODB_PER_WRU
+                + logs(DIRECTORY_SYNCS_PER_MONTH),
+        ),
+        (
+            "idle SQS pollers".into(),
+            format!(
+                "{polled_queues} queues with a Lambda event source × {IDLE_POLLS_PER_MINUTE} long polls a minute (assumed) × $0.50/M"
+            ),
+            polled_queues as f64 * IDLE_POLLS_PER_MINUTE * MINUTES_PER_MONTH * SQS_FIFO_PER_REQUEST,
+        ),
+        ("CloudWatch alarms".into(), format!("{alarms} alarms × ${ALARM_PER_MONTH}"), alarms as f64 * ALARM_PER_MONTH),
+        (
+            "Secrets Manager".into(),
+            format!("{secrets} secret × ${SECRET_PER_MONTH} (read once per cold start)"),
+            secrets as f64 * SECRET_PER_MONTH,
+        ),
+    ];
+    println!("## Monthly bill of a {BILL_USERS:.0}-user tenant, all in (us-east-1, on demand, no free tier)");
+    println!();
+    println!("| item | basis | $ per month |");
+    println!("| --- | --- | ---: |");
+    let mut total = 0.0;
+    for (item, basis, dollars) in &rows {
+        total += dollars;
+        println!("| {item} | {basis} | {dollars:.2} |");
+    }
+    println!("| **total** | | **{total:.2}** |");
+    println!();
+    println!("Target ≤ $5 a month for a 500-user tenant: {}", if total <= 5.0 { "met" } else { "NOT met" });
 }

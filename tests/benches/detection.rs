@@ -69,35 +69,44 @@ fn detection(c: &mut Criterion) {
         );
     });
 
-    // As the detector function runs: one batch per user and day, the user's state read from and written
-    // back to JSON around every batch (the store's I/O itself is not included).
-    group.bench_function(
-        format!("8 detections + enrichment + state JSON per user-day batch, {total} activities"),
-        |b| {
-            b.iter_batched(
-                || users.clone(),
-                |mut users| {
-                    let mut alerts = 0;
-                    let mut bytes = 0;
-                    for (user, activities) in &mut users {
-                        for activity in activities.iter_mut() {
-                            intel.enrich(activity);
+    // As the detector function runs: one batch per user and day, the user's state decoded and encoded
+    // around every batch (the store's I/O itself is not included): as stored now (binary) and as stored
+    // before (JSON), for comparison.
+    type Codec = (&'static str, fn(&UserState) -> Vec<u8>, fn(&[u8]) -> UserState);
+    let codecs: [Codec; 2] = [
+        ("binary", |s| s.to_bytes().expect("state"), |b| UserState::from_bytes(b).expect("state")),
+        ("JSON", |s| serde_json::to_vec(s).expect("state"), |b| serde_json::from_slice(b).expect("state")),
+    ];
+    for (name, encode, decode) in codecs {
+        group.bench_function(
+            format!("8 detections + enrichment + state {name} per user-day batch, {total} activities"),
+            |b| {
+                b.iter_batched(
+                    || users.clone(),
+                    |mut users| {
+                        let mut alerts = 0;
+                        let mut bytes = 0;
+                        for (user, activities) in &mut users {
+                            for activity in activities.iter_mut() {
+                                intel.enrich(activity);
+                            }
+                            let mut saved = encode(&UserState::default());
+                            for day in
+                                activities.chunk_by(|a, b| a.occurred_at.date_naive() == b.occurred_at.date_naive())
+                            {
+                                let mut state = decode(&saved);
+                                alerts += engine.process_user(user, &mut state, day.iter(), &ctx).alerts.len();
+                                saved = encode(&state);
+                                bytes += saved.len();
+                            }
                         }
-                        let mut saved = serde_json::to_string(&UserState::default()).expect("state");
-                        for day in activities.chunk_by(|a, b| a.occurred_at.date_naive() == b.occurred_at.date_naive())
-                        {
-                            let mut state: UserState = serde_json::from_str(&saved).expect("state");
-                            alerts += engine.process_user(user, &mut state, day.iter(), &ctx).alerts.len();
-                            saved = serde_json::to_string(&state).expect("state");
-                            bytes += saved.len();
-                        }
-                    }
-                    (users, black_box((alerts, bytes)))
-                },
-                BatchSize::PerIteration,
-            );
-        },
-    );
+                        (users, black_box((alerts, bytes)))
+                    },
+                    BatchSize::PerIteration,
+                );
+            },
+        );
+    }
     group.finish();
 }
 

@@ -106,7 +106,9 @@ where
     let termination = store.termination(&batch.tenant, &batch.user).await?;
     let ctx = Context { tenant: batch.tenant.clone(), tenant_first_seen: Some(tenant_first_seen), usage, termination };
 
-    let stored = store.existing(&batch.tenant, &batch.activities).await?;
+    let mut state = store.load_user(&batch.tenant, &batch.user).await?;
+    let mut checked_until = state.value.last_seen;
+    let mut stored = stored_before(store, &batch, checked_until).await?;
 
     // Custom policies run once per batch, before the user's state is committed; only the policy sets with
     // a matching activity read and write their counters (see `Policies`).
@@ -117,8 +119,7 @@ where
         let matching: Vec<_> =
             sets.into_iter().filter(|(set, _)| batch.activities.iter().any(|a| set.any_match(a))).collect();
         if !matching.is_empty() {
-            let last_seen = store.load_user(&batch.tenant, &batch.user).await?.value.last_seen;
-            let fresh = unprocessed(&batch.activities, &stored, last_seen);
+            let fresh = unprocessed(&batch.activities, &stored, checked_until);
             for (set, record) in matching {
                 let (raised, created) =
                     evaluate_policies(set, record, store, &batch.tenant, &batch.user, &fresh).await?;
@@ -131,7 +132,13 @@ where
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut state = store.load_user(&batch.tenant, &batch.user).await?;
+        if attempt > 1 {
+            state = store.load_user(&batch.tenant, &batch.user).await?;
+            if state.value.last_seen > checked_until {
+                checked_until = state.value.last_seen;
+                stored = stored_before(store, &batch, checked_until).await?;
+            }
+        }
         let fresh = unprocessed(&batch.activities, &stored, state.value.last_seen);
         let replayed = batch.activities.len() - fresh.len();
         let mut outcome = engine.process_user(&batch.user, &mut state.value, fresh.iter().copied(), &ctx);
@@ -162,6 +169,22 @@ where
             Err(error) => return Err(error),
         }
     }
+}
+
+/// Which of the batch's activities no newer than `last_seen` are in the audit trail: only they can be a
+/// replay of old logs (see [`unprocessed`]). Live collection mostly brings activities newer than the
+/// user's last one, and then the audit trail is not read at all.
+async fn stored_before<S: ActivityLog + Sync>(
+    store: &S,
+    batch: &ActivityBatch,
+    last_seen: Option<DateTime<Utc>>,
+) -> Result<HashSet<String>, StoreError> {
+    let Some(last_seen) = last_seen else { return Ok(HashSet::new()) };
+    let older: Vec<Activity> = batch.activities.iter().filter(|a| a.occurred_at <= last_seen).cloned().collect();
+    if older.is_empty() {
+        return Ok(HashSet::new());
+    }
+    store.existing(&batch.tenant, &older).await
 }
 
 /// The activities not yet processed, oldest first: not a replay of old logs (in the audit trail and no

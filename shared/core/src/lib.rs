@@ -23,4 +23,4 @@ pub use activity::{Activity, App, Category, Geo, Outcome, Principal, PrincipalKi
 pub use alert::{Alert, AlertStatus, Resolution, ResolutionKind, Severity};
 pub use campaign::Campaign;
 pub use config::{Config, ConfigError};
-pub use state::UserState;
+pub use state::{StateCodecError, UserState};

@@ -3,7 +3,7 @@
 //! The state is one serializable value per (tenant, user). Stores keep it with a version and write it back
 //! conditionally, so two workers can never lose each other's update.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -14,19 +14,28 @@ use crate::detect::impossible_travel::TravelState;
 use crate::detect::incident::Incident;
 use crate::detect::unusual::UnusualState;
 
-/// How many recently processed activity ids a user's state remembers. A FIFO queue redelivers a user's
-/// latest batch (at most 100 activities, `saaswarden_app::ingest::MAX_BATCH`) before any later one, so the
-/// latest ids are enough to recognise a redelivery; older replays are recognised through the audit trail
-/// (see `detect_batch`). Every id costs state size on every save, so this stays small.
+pub(crate) mod codec;
+
+pub use codec::StateCodecError;
+
+/// The most activity ids a user's state remembers: those of the latest batch that processed something
+/// (at most 100 activities, `saaswarden_app::ingest::MAX_BATCH`). A FIFO queue redelivers a user's latest
+/// batch before any later one, and a later batch is only taken once the earlier one is wholly done
+/// (activities in the audit trail), so the latest batch's ids are enough to recognise a redelivery; older
+/// replays are recognised through the audit trail (see `detect_batch`). Every id costs state size on every
+/// save — with the collector's 5-minute slices a batch holds one or two activities — so only the latest
+/// batch is kept, not a history.
 pub const RECENT_IDS: usize = 128;
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct UserState {
     /// The first activity of this user that saaswarden saw: the start of the learning period.
+    #[serde(with = "crate::state::codec::time_opt")]
     pub first_seen: Option<DateTime<Utc>>,
+    #[serde(with = "crate::state::codec::time_opt")]
     pub last_seen: Option<DateTime<Utc>>,
-    /// Ids of the most recently processed activities.
+    /// Ids of the activities of the latest batch that processed any ([`RECENT_IDS`]).
     pub recent_ids: RecentIds,
     /// Countries the user worked from, with successful interactive activity only: an attacker's failed
     /// attempts must not make a country familiar.
@@ -36,17 +45,19 @@ pub struct UserState {
     pub admin: UnusualState,
     pub impersonated: UnusualState,
     /// Each detection's ongoing incident (by policy id), whose continuation joins its alert.
-    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub incidents: BTreeMap<String, Incident>,
     /// Alert ids already raised once per subject (anonymous IP per day, terminated user per termination…),
     /// so a long attack is one alert that grows rather than many.
+    #[serde(with = "crate::state::codec::time_map")]
     pub raised: BTreeMap<String, DateTime<Utc>>,
 }
 
 /// When and on how many days a user was active in one place.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlaceHistory {
+    #[serde(with = "crate::state::codec::time")]
     pub first_seen: DateTime<Utc>,
+    #[serde(with = "crate::state::codec::time")]
     pub last_seen: DateTime<Utc>,
     /// Distinct UTC days with activity there.
     pub days: u32,
@@ -86,6 +97,12 @@ impl UserState {
         self.recent_ids.contains(activity_id)
     }
 
+    /// Starts the record of a new batch: the ids remembered so far are handed back (to recognise the
+    /// batch's own redelivered activities) and forgotten.
+    pub fn begin_batch(&mut self) -> RecentIds {
+        std::mem::take(&mut self.recent_ids)
+    }
+
     pub fn mark_processed(&mut self, activity_id: &str, at: DateTime<Utc>) {
         self.recent_ids.insert(activity_id);
         self.first_seen = Some(self.first_seen.map_or(at, |t| t.min(at)));
@@ -94,29 +111,55 @@ impl UserState {
 }
 
 /// A bounded set of ids that forgets the oldest first. Serialized as a plain list, oldest first.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Looked up through a set of the ids' hashes, so reading a stored state allocates nothing beyond the ids
+/// themselves; a hash hit is confirmed against the ids.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(from = "VecDeque<String>", into = "VecDeque<String>")]
 pub struct RecentIds {
     order: VecDeque<String>,
-    index: HashSet<String>,
+    /// How many remembered ids have each hash.
+    hashes: HashMap<u64, u32>,
+}
+
+impl PartialEq for RecentIds {
+    fn eq(&self, other: &Self) -> bool {
+        self.order == other.order
+    }
+}
+
+impl Eq for RecentIds {}
+
+fn id_hash(id: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    // In memory only (never stored), so any fixed hasher will do.
+    let mut hasher = std::hash::DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
 }
 
 impl RecentIds {
     pub fn contains(&self, id: &str) -> bool {
-        self.index.contains(id)
+        self.hashes.contains_key(&id_hash(id)) && self.order.iter().any(|known| known == id)
     }
 
     pub fn insert(&mut self, id: &str) {
-        if self.index.contains(id) {
+        if self.contains(id) {
             return;
         }
         if self.order.len() >= RECENT_IDS
             && let Some(old) = self.order.pop_front()
         {
-            self.index.remove(&old);
+            let old_hash = id_hash(&old);
+            if let Some(count) = self.hashes.get_mut(&old_hash) {
+                *count -= 1;
+                if *count == 0 {
+                    self.hashes.remove(&old_hash);
+                }
+            }
         }
+        *self.hashes.entry(id_hash(id)).or_default() += 1;
         self.order.push_back(id.to_string());
-        self.index.insert(id.to_string());
     }
 
     pub fn len(&self) -> usize {

@@ -9,6 +9,9 @@ pub enum StoreError {
     Sqlite { context: &'static str, source: rusqlite::Error },
     #[error("{what} `{id}` in the store is unreadable (written by another version?): {source}")]
     Corrupt { what: &'static str, id: String, source: serde_json::Error },
+    /// A user's detection state that cannot be decoded (or, never in practice, encoded).
+    #[error("user state `{id}` in the store is unreadable (written by another version?): {source}")]
+    State { id: String, source: saaswarden_core::StateCodecError },
     #[error("no {what} with id `{id}`")]
     NotFound { what: &'static str, id: String },
     /// Another worker saved the same record first; reload and try again.

@@ -1,4 +1,6 @@
-//! Detector state in the state table: per-user state and tenant records (versioned, compressed JSON),
+//! Detector state in the state table: per-user state (versioned, gzip of the binary
+//! encoding, `UserState::to_bytes`; gzip of JSON when an earlier release wrote it) and tenant records
+//! (versioned, gzip of JSON),
 //! the tenant's first activity; place usage is in `usage.rs`.
 //!
 //! Items: `U#<tenant>#<user>` / `state`; `T#<tenant>` / `state#<name>`; `T#<tenant>` / `first_seen`.
@@ -23,7 +25,7 @@ fn tenant_key(tenant: &str, name: &str) -> Item {
 }
 
 impl DynamoStore {
-    /// A versioned, compressed JSON record: `Versioned::default`-like (version 0) when absent.
+    /// A versioned, compressed record (its bytes decompressed): `Versioned::default`-like (version 0) when absent.
     async fn load_versioned(
         &self,
         key: Item,
@@ -111,8 +113,8 @@ impl StateStore for DynamoStore {
         let id = format!("{tenant}#{user}");
         match self.load_versioned(user_key(tenant, user), "user state", &id).await? {
             None => Ok(Versioned::default()),
-            Some((json, version)) => {
-                let value = serde_json::from_slice(&json).map_err(|e| corrupt("user state", id, e))?;
+            Some((bytes, version)) => {
+                let value = UserState::from_bytes(&bytes).map_err(|source| StoreError::State { id, source })?;
                 Ok(Versioned { value, version })
             }
         }
@@ -126,11 +128,11 @@ impl StateStore for DynamoStore {
         expected_version: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         let id = format!("{tenant}#{user}");
-        let json = serde_json::to_vec(state);
+        let bytes = state.to_bytes();
         let item = user_key(tenant, user);
         async move {
-            let json = json.map_err(|e| corrupt("user state", id.clone(), e))?;
-            self.save_versioned(item, &json, expected_version, "user state", id).await
+            let bytes = bytes.map_err(|source| StoreError::State { id: id.clone(), source })?;
+            self.save_versioned(item, &bytes, expected_version, "user state", id).await
         }
     }
 

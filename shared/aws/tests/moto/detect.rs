@@ -68,11 +68,12 @@ async fn concurrent_detector_runs_on_one_user_never_lose_an_update() {
     a.expect("first run");
     b.expect("second run");
     let state = store.load_user("acme", user).await.expect("state");
-    for activity in one.activities.iter().chain(&two.activities) {
-        assert!(state.value.has_processed(&activity.id), "{} lost from the user's state", activity.id);
-    }
+    // Both runs' updates are in the final state — a lost update would drop one end of the span — and it
+    // remembers every id of the run that committed last (for a redelivery of it).
     assert_eq!(state.value.first_seen, Some(at_minute(0)));
     assert_eq!(state.value.last_seen, Some(at_minute(109)));
+    let remembered = |batch: &ActivityBatch| batch.activities.iter().all(|a| state.value.has_processed(&a.id));
+    assert!(remembered(&one) || remembered(&two), "the last committed batch's ids are remembered");
 
     // The store-level guarantee under it: of two writers at one version, exactly one wins.
     let loaded = store.load_user("acme", user).await.expect("state");

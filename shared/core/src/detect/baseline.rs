@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct DailyPeaks {
+    #[serde(with = "crate::state::codec::day_counts")]
     days: VecDeque<(NaiveDate, u32)>,
 }
 

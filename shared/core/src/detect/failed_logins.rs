@@ -32,13 +32,14 @@ pub struct FailedLoginState {
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Failure {
+    #[serde(with = "crate::state::codec::time")]
     pub at: DateTime<Utc>,
     pub id: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub ip: Option<String>,
     /// From one of the organisation's own ranges ([`ORGANISATION_TAGS`]): an office NAT many people share
     /// is no attacker's campaign.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    #[serde(default)]
     pub organisation: bool,
 }
 
@@ -47,7 +48,9 @@ pub const ORGANISATION_TAGS: [&str; 2] = ["corporate", "corporate_vpn"];
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Burst {
+    #[serde(with = "crate::state::codec::time")]
     pub started: DateTime<Utc>,
+    #[serde(with = "crate::state::codec::time")]
     pub last: DateTime<Utc>,
     pub failures: Vec<Failure>,
     pub count: u64,

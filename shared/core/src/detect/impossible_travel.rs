@@ -9,6 +9,7 @@
 //! neighbours in time.
 
 use std::collections::VecDeque;
+use std::net::IpAddr;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -39,6 +40,7 @@ pub struct TravelState {
 /// Where and when one activity happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Point {
+    #[serde(with = "crate::state::codec::time")]
     pub at: DateTime<Utc>,
     pub id: String,
     pub app: App,
@@ -47,7 +49,7 @@ pub struct Point {
     pub accuracy_km: f64,
     pub country: String,
     pub place: String,
-    pub ip: Option<String>,
+    pub ip: Option<IpAddr>,
     pub trusted: bool,
 }
 
@@ -79,7 +81,7 @@ impl ImpossibleTravel {
             accuracy_km: geo.accuracy_km.max(0.0),
             country: geo.country.clone(),
             place: place_name(activity),
-            ip: activity.ip.map(|ip| ip.to_string()),
+            ip: activity.ip,
             trusted: activity.ip_tags.iter().any(|t| self.settings.trusted_tags.contains(t)),
         })
     }

@@ -17,7 +17,9 @@ use serde::{Deserialize, Serialize};
 pub struct Incident {
     /// The alert key (window) of the incident's alert: that of its first evidence.
     pub key: String,
+    #[serde(with = "crate::state::codec::time")]
     pub first_at: DateTime<Utc>,
+    #[serde(with = "crate::state::codec::time")]
     pub last_at: DateTime<Utc>,
     /// How many times the detection fired in it.
     pub count: u32,

@@ -213,8 +213,11 @@ impl Engine {
 
         let mut outcome = Outcome::default();
         let mut raised = Vec::new();
+        // A batch with anything new replaces the remembered ids with its own; a redelivery changes nothing.
+        let previous =
+            if order.iter().any(|a| !state.has_processed(&a.id)) { state.begin_batch() } else { Default::default() };
         for activity in order {
-            if state.has_processed(&activity.id) {
+            if previous.contains(&activity.id) || state.has_processed(&activity.id) {
                 outcome.redelivered += 1;
                 continue;
             }

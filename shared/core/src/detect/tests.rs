@@ -527,3 +527,27 @@ fn learning_period_covers_new_tenants_too() {
     let alerts = run(&s);
     assert!(alerts.is_empty(), "{alerts:#?}");
 }
+
+#[test]
+fn a_batch_remembers_its_own_ids_so_its_redelivery_is_recognised_and_nothing_older() {
+    let engine = Engine::from_config(&Config::default());
+    let mut state = UserState::default();
+    let first = routine(3);
+    let outcome = engine.process_user(ALICE, &mut state, first.iter(), &ctx());
+    assert_eq!((outcome.processed, outcome.redelivered), (3, 0));
+
+    // The same batch again (a redelivery): nothing is processed and the state is unchanged.
+    let before = state.clone();
+    let outcome = engine.process_user(ALICE, &mut state, first.iter(), &ctx());
+    assert_eq!((outcome.processed, outcome.redelivered), (0, 3));
+    assert_eq!(state, before);
+
+    // A later batch that repeats one of the earlier activities (a re-sent overlap) and a duplicate of
+    // its own: the repeats are not processed again, and the state now remembers only this batch.
+    let second = [first[2].clone(), us("home3", 3 * DAY + 9 * 60), us("home3", 3 * DAY + 9 * 60)];
+    let outcome = engine.process_user(ALICE, &mut state, second.iter(), &ctx());
+    assert_eq!((outcome.processed, outcome.redelivered), (1, 2));
+    assert!(state.has_processed("slack:home3"));
+    assert!(!state.has_processed("slack:home0"), "older batches are the audit trail's to recognise");
+    assert_eq!(state.recent_ids.len(), 1);
+}

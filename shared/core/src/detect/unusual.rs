@@ -38,19 +38,24 @@ const MAX_EVIDENCE: usize = 200;
 #[serde(default)]
 pub struct UnusualState {
     /// The clock hour being counted, and its first activity.
+    #[serde(with = "crate::state::codec::time_opt")]
     pub hour: Option<DateTime<Utc>>,
+    #[serde(with = "crate::state::codec::time_opt")]
     pub hour_first: Option<DateTime<Utc>>,
     pub count: u32,
     pub ids: Vec<String>,
     /// Kinds first performed in this hour.
     pub new_kinds: BTreeSet<String>,
     /// Every kind the user performed, with when they last did.
+    #[serde(with = "crate::state::codec::time_map")]
     pub kinds: BTreeMap<String, DateTime<Utc>>,
     pub peaks: DailyPeaks,
     /// The first hour of the alert in progress and the last hour that alerted.
+    #[serde(with = "crate::state::codec::span_opt")]
     pub burst: Option<(DateTime<Utc>, DateTime<Utc>)>,
     /// Activities and time span of the alert in progress, for its title.
     pub burst_count: u32,
+    #[serde(with = "crate::state::codec::time_opt")]
     pub burst_first: Option<DateTime<Utc>>,
     pub burst_ids: Vec<String>,
 }

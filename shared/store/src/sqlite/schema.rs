@@ -46,6 +46,7 @@ CREATE TABLE user_state (
     tenant      TEXT NOT NULL,
     user_key    TEXT NOT NULL,
     version     INTEGER NOT NULL,
+    -- A blob (UserState::to_bytes); text when an earlier release wrote it as JSON.
     body        TEXT NOT NULL,
     PRIMARY KEY (tenant, user_key)
 );

@@ -2,6 +2,7 @@ use std::collections::HashMap;
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
+use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, params};
 use saaswarden_core::UserState;
 
@@ -12,25 +13,22 @@ use crate::ports::{StateStore, Versioned};
 impl SqliteStore {
     fn load_user_sync(&self, tenant: &str, user: &str) -> Result<Versioned<UserState>, StoreError> {
         let conn = self.conn()?;
-        let row: Option<(i64, String)> = conn
-            .query_row(
-                "SELECT version, body FROM user_state WHERE tenant = ?1 AND user_key = ?2",
-                params![tenant, user],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()
+        let mut statement = conn
+            .prepare_cached("SELECT version, body FROM user_state WHERE tenant = ?1 AND user_key = ?2")
             .map_err(StoreError::sqlite("load user state"))?;
-        match row {
-            None => Ok(Versioned::default()),
-            Some((version, body)) => {
-                let value = serde_json::from_str(&body).map_err(|source| StoreError::Corrupt {
-                    what: "user state",
-                    id: format!("{tenant}#{user}"),
-                    source,
-                })?;
-                Ok(Versioned { value, version: u64::try_from(version).unwrap_or(0) })
-            }
-        }
+        let mut rows = statement.query(params![tenant, user]).map_err(StoreError::sqlite("load user state"))?;
+        let Some(row) = rows.next().map_err(StoreError::sqlite("load user state"))? else {
+            return Ok(Versioned::default());
+        };
+        let version: i64 = row.get(0).map_err(StoreError::sqlite("load user state"))?;
+        // A binary state is a blob; one written as JSON by an earlier release is text.
+        let body = match row.get_ref(1).map_err(StoreError::sqlite("load user state"))? {
+            ValueRef::Blob(bytes) | ValueRef::Text(bytes) => bytes,
+            _ => &[],
+        };
+        let value = UserState::from_bytes(body)
+            .map_err(|source| StoreError::State { id: format!("{tenant}#{user}"), source })?;
+        Ok(Versioned { value, version: u64::try_from(version).unwrap_or(0) })
     }
 
     fn load_tenant_state_sync(&self, tenant: &str, name: &str) -> Result<Versioned<serde_json::Value>, StoreError> {
@@ -86,11 +84,7 @@ impl SqliteStore {
     }
 
     fn save_user_sync(&self, tenant: &str, user: &str, state: &UserState, expected: u64) -> Result<(), StoreError> {
-        let body = serde_json::to_string(state).map_err(|source| StoreError::Corrupt {
-            what: "user state",
-            id: format!("{tenant}#{user}"),
-            source,
-        })?;
+        let body = state.to_bytes().map_err(|source| StoreError::State { id: format!("{tenant}#{user}"), source })?;
         let expected_sql = i64::try_from(expected).unwrap_or(i64::MAX);
         let conn = self.conn()?;
         // One statement does the conditional write: insert when new, update only at the expected version.
