@@ -28,10 +28,20 @@ enum CrashPoint {
     AfterStateCommit,
 }
 
-/// A store, except that the victim's next write at the crash point fails as if the process died.
+/// A store, except that the victim's next write at the crash point fails as if the process died, and that
+/// a racer's next state commit is beaten by another worker's (see [`Race`]).
 struct CrashingStore<S> {
     inner: S,
     victim: Mutex<Option<(CrashPoint, String)>>,
+    race: Mutex<Option<Race>>,
+}
+
+/// Another worker that commits a batch of the user between this worker's read of the audit trail and its
+/// state commit: it processes `processed` (its batch's id), then appends `appended` to the audit trail.
+struct Race {
+    user: String,
+    processed: String,
+    appended: Activity,
 }
 
 impl<S> CrashingStore<S> {
@@ -72,7 +82,7 @@ impl<S: ActivityLog + Sync> ActivityLog for CrashingStore<S> {
     }
 }
 
-impl<S: StateStore + Sync> StateStore for CrashingStore<S> {
+impl<S: StateStore + ActivityLog + Sync> StateStore for CrashingStore<S> {
     fn load_user(
         &self,
         tenant: &str,
@@ -88,9 +98,21 @@ impl<S: StateStore + Sync> StateStore for CrashingStore<S> {
         expected_version: u64,
     ) -> impl Future<Output = Result<(), StoreError>> + Send {
         let crash = self.crash(CrashPoint::BeforeStateCommit, user);
+        let race = {
+            let mut race = self.race.lock().unwrap_or_else(|p| p.into_inner());
+            if race.as_ref().is_some_and(|r| r.user == user) { race.take() } else { None }
+        };
         async move {
             if crash {
                 return Err(injected());
+            }
+            if let Some(race) = race {
+                let mut other = self.inner.load_user(tenant, user).await?;
+                other.value.begin_batch();
+                let at = other.value.last_seen.unwrap_or(race.appended.occurred_at);
+                other.value.mark_processed(&race.processed, at);
+                self.inner.save_user(tenant, user, &other.value, other.version).await?;
+                self.inner.append(std::slice::from_ref(&race.appended)).await?;
             }
             self.inner.save_user(tenant, user, state, expected_version).await
         }
@@ -230,7 +252,8 @@ where
     let carol = "carol.mbeki@acme.example";
     for point in [CrashPoint::BeforeStateCommit, CrashPoint::AfterStateCommit] {
         let (_guard, inner) = fresh().await;
-        let crashing = CrashingStore { inner, victim: Mutex::new(Some((point, carol.to_string()))) };
+        let crashing =
+            CrashingStore { inner, victim: Mutex::new(Some((point, carol.to_string()))), race: Mutex::new(None) };
         let error = replay(input(), "acme", &detectors, &crashing).await.expect_err("the run crashes");
         assert!(error.to_string().contains("injected crash"), "{point:?}: {error}");
         let half = outcome(&crashing.inner).await;
@@ -243,4 +266,34 @@ where
         replay(input(), "acme", &detectors, &crashing).await.expect("rerun");
         assert_eq!(outcome(&crashing.inner).await, expected, "{point:?}");
     }
+}
+
+/// A batch whose state commit loses a race to another worker of the same user reloads the state and asks
+/// the audit trail again before retrying: an old activity the other worker appended meanwhile is
+/// recognised as processed, not detected a second time (the state remembers only the latest batch's ids,
+/// so the audit trail is what recognises it). `fresh` makes an empty store.
+pub async fn a_batch_that_loses_a_race_asks_the_audit_trail_again<S, G>(fresh: impl AsyncFn() -> (G, S))
+where
+    S: ActivityLog + StateStore + AlertStore + Directory + Sync,
+{
+    use saaswarden_app::detect_batch;
+    use saaswarden_core::testing::{activity, at_minute};
+    use saaswarden_store::ActivityBatch;
+
+    let engine = Engine::from_config(&config_without_learning());
+    let detectors = Detectors { engine: &engine, policies: None, enricher: &NoEnrichment };
+    let (_guard, inner) = fresh().await;
+    let store = CrashingStore { inner, victim: Mutex::new(None), race: Mutex::new(None) };
+    let latest = activity("latest", "eve@x.io", at_minute(10));
+    let user = latest.user_key();
+    let batch = |activities: Vec<Activity>| ActivityBatch { tenant: "acme".into(), user: user.clone(), activities };
+    detect_batch(&detectors, &store, batch(vec![latest])).await.expect("the user's latest activity");
+
+    // An older activity (a slice of the other app arriving late), also in the other worker's hands.
+    let old = activity("old", "eve@x.io", at_minute(5));
+    *store.race.lock().unwrap_or_else(|p| p.into_inner()) =
+        Some(Race { user: user.clone(), processed: "slack:other".into(), appended: old.clone() });
+    let report = detect_batch(&detectors, &store, batch(vec![old])).await.expect("the raced batch");
+    assert!(store.race.lock().unwrap_or_else(|p| p.into_inner()).is_none(), "the race happened");
+    assert_eq!((report.new_activities, report.redelivered), (0, 1), "recognised as processed: {report:?}");
 }

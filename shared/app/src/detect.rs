@@ -107,8 +107,7 @@ where
     let ctx = Context { tenant: batch.tenant.clone(), tenant_first_seen: Some(tenant_first_seen), usage, termination };
 
     let mut state = store.load_user(&batch.tenant, &batch.user).await?;
-    let mut checked_until = state.value.last_seen;
-    let mut stored = stored_before(store, &batch, checked_until).await?;
+    let mut stored = stored_before(store, &batch, state.value.last_seen).await?;
 
     // Custom policies run once per batch, before the user's state is committed; only the policy sets with
     // a matching activity read and write their counters (see `Policies`).
@@ -119,7 +118,7 @@ where
         let matching: Vec<_> =
             sets.into_iter().filter(|(set, _)| batch.activities.iter().any(|a| set.any_match(a))).collect();
         if !matching.is_empty() {
-            let fresh = unprocessed(&batch.activities, &stored, checked_until);
+            let fresh = unprocessed(&batch.activities, &stored, state.value.last_seen);
             for (set, record) in matching {
                 let (raised, created) =
                     evaluate_policies(set, record, store, &batch.tenant, &batch.user, &fresh).await?;
@@ -133,11 +132,9 @@ where
     loop {
         attempt += 1;
         if attempt > 1 {
+            // Another worker committed meanwhile: what it appended may now be in the audit trail, so ask again.
             state = store.load_user(&batch.tenant, &batch.user).await?;
-            if state.value.last_seen > checked_until {
-                checked_until = state.value.last_seen;
-                stored = stored_before(store, &batch, checked_until).await?;
-            }
+            stored = stored_before(store, &batch, state.value.last_seen).await?;
         }
         let fresh = unprocessed(&batch.activities, &stored, state.value.last_seen);
         let replayed = batch.activities.len() - fresh.len();

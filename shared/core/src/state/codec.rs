@@ -3,8 +3,8 @@
 //!
 //! Times are what made JSON slow and large: every `DateTime` was an RFC 3339 string to format and parse.
 //! The serde helpers below keep them strings in human-readable formats (JSON: what the API and older
-//! states show) and make them integers in binary ones (microseconds since the epoch, days since the
-//! common era).
+//! states show) and make them integers in binary ones (seconds and nanoseconds since the epoch — exact:
+//! a state's last activity is compared with activities' own times — and days since the common era).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
@@ -46,29 +46,29 @@ impl UserState {
     }
 }
 
-/// `DateTime<Utc>`: RFC 3339 in JSON, microseconds since the epoch in binary.
+/// `DateTime<Utc>`: RFC 3339 in JSON, seconds and nanoseconds since the epoch in binary.
 #[derive(Clone, Copy)]
-struct Micros(DateTime<Utc>);
+struct Exact(DateTime<Utc>);
 
-impl Serialize for Micros {
+impl Serialize for Exact {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         if serializer.is_human_readable() {
             self.0.serialize(serializer)
         } else {
-            serializer.serialize_i64(self.0.timestamp_micros())
+            (self.0.timestamp(), self.0.timestamp_subsec_nanos()).serialize(serializer)
         }
     }
 }
 
-impl<'de> Deserialize<'de> for Micros {
+impl<'de> Deserialize<'de> for Exact {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         if deserializer.is_human_readable() {
-            DateTime::<Utc>::deserialize(deserializer).map(Micros)
+            DateTime::<Utc>::deserialize(deserializer).map(Exact)
         } else {
-            let micros = i64::deserialize(deserializer)?;
-            DateTime::from_timestamp_micros(micros)
-                .map(Micros)
-                .ok_or_else(|| serde::de::Error::custom(format!("time out of range: {micros} µs")))
+            let (seconds, nanos) = <(i64, u32)>::deserialize(deserializer)?;
+            DateTime::from_timestamp(seconds, nanos)
+                .map(Exact)
+                .ok_or_else(|| serde::de::Error::custom(format!("time out of range: {seconds} s {nanos} ns")))
         }
     }
 }
@@ -106,11 +106,11 @@ pub(crate) mod time {
     use super::*;
 
     pub fn serialize<S: Serializer>(at: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-        Micros(*at).serialize(serializer)
+        Exact(*at).serialize(serializer)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<DateTime<Utc>, D::Error> {
-        Micros::deserialize(deserializer).map(|m| m.0)
+        Exact::deserialize(deserializer).map(|m| m.0)
     }
 }
 
@@ -119,11 +119,11 @@ pub(crate) mod time_opt {
     use super::*;
 
     pub fn serialize<S: Serializer>(at: &Option<DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
-        at.map(Micros).serialize(serializer)
+        at.map(Exact).serialize(serializer)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<DateTime<Utc>>, D::Error> {
-        Ok(Option::<Micros>::deserialize(deserializer)?.map(|m| m.0))
+        Ok(Option::<Exact>::deserialize(deserializer)?.map(|m| m.0))
     }
 }
 
@@ -134,11 +134,11 @@ pub(crate) mod span_opt {
     type Span = Option<(DateTime<Utc>, DateTime<Utc>)>;
 
     pub fn serialize<S: Serializer>(span: &Span, serializer: S) -> Result<S::Ok, S::Error> {
-        span.map(|(a, b)| (Micros(a), Micros(b))).serialize(serializer)
+        span.map(|(a, b)| (Exact(a), Exact(b))).serialize(serializer)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Span, D::Error> {
-        Ok(Option::<(Micros, Micros)>::deserialize(deserializer)?.map(|(a, b)| (a.0, b.0)))
+        Ok(Option::<(Exact, Exact)>::deserialize(deserializer)?.map(|(a, b)| (a.0, b.0)))
     }
 }
 
@@ -149,13 +149,13 @@ pub(crate) mod time_map {
     use super::*;
 
     pub fn serialize<S: Serializer>(map: &BTreeMap<String, DateTime<Utc>>, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_map(map.iter().map(|(k, v)| (k, Micros(*v))))
+        serializer.collect_map(map.iter().map(|(k, v)| (k, Exact(*v))))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(
         deserializer: D,
     ) -> Result<BTreeMap<String, DateTime<Utc>>, D::Error> {
-        let map = BTreeMap::<String, Micros>::deserialize(deserializer)?;
+        let map = BTreeMap::<String, Exact>::deserialize(deserializer)?;
         Ok(map.into_iter().map(|(k, v)| (k, v.0)).collect())
     }
 }
@@ -190,7 +190,7 @@ mod tests {
     fn at(minute: i64) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 3, 2, 9, 0, 0).single().expect("valid")
             + chrono::Duration::minutes(minute)
-            + chrono::Duration::microseconds(17)
+            + chrono::Duration::nanoseconds(99_999_905)
     }
 
     /// A state with every part filled in, as a busy user's is.
@@ -259,7 +259,7 @@ mod tests {
     }
 
     #[test]
-    fn a_state_survives_the_binary_round_trip_to_the_microsecond() {
+    fn a_state_survives_the_binary_round_trip_to_the_nanosecond() {
         let state = busy_state();
         let bytes = state.to_bytes().expect("encodes");
         assert_eq!(bytes[0], BINARY_V1);
@@ -275,7 +275,7 @@ mod tests {
         assert_eq!(UserState::from_bytes(&json).expect("decodes"), state);
         // JSON keeps its readable times, as before.
         let text = String::from_utf8(json).expect("UTF-8");
-        assert!(text.contains("\"first_seen\":\"2026-03-02T09:00:00.000017Z\""), "{text}");
+        assert!(text.contains("\"first_seen\":\"2026-03-02T09:00:00.099999905Z\""), "{text}");
         // An older release's state without the later fields.
         let old = r#"{"first_seen":"2026-03-02T09:00:00Z","recent_ids":["slack:1"],"failed_logins":{"window":[{"at":"2026-03-02T09:01:00Z","id":"z:1"}]}}"#;
         let read = UserState::from_bytes(old.as_bytes()).expect("decodes");
