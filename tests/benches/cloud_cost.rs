@@ -133,15 +133,16 @@ async fn warm_up(detector: &Detector, history: Vec<Activity>) -> usize {
     }
     let store = detector.store();
     store.note_tenant_activity(TENANT, first).await.expect("tenant's first activity");
-    for (user, mut activities) in by_user.iter_mut().map(|(u, a)| (u, std::mem::take(a))) {
+    let users = by_user.len();
+    for (user, mut activities) in by_user {
         activities.sort_by_key(|a| a.occurred_at);
         let mut state = UserState::default();
         for day in activities.chunk_by(|a, b| a.occurred_at.date_naive() == b.occurred_at.date_naive()) {
-            engine.process_user(user, &mut state, day.iter(), &ctx);
+            engine.process_user(&user, &mut state, day.iter(), &ctx);
         }
-        store.save_user(TENANT, user, &state, 0).await.expect("a warmed-up user state");
+        store.save_user(TENANT, &user, &state, 0).await.expect("a warmed-up user state");
     }
-    by_user.len()
+    users
 }
 
 /// What the run measured.

@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 
 use crate::activity::{Activity, App, Category, Geo, Outcome, Principal, PrincipalKind};
 use crate::alert::{Alert, AlertStatus, Severity};
+use crate::state::UserState;
 
 /// 2026-10-01T00:00:00Z, the epoch of test scenarios.
 pub fn t0() -> DateTime<Utc> {
@@ -128,4 +129,15 @@ pub fn alert(id: &str, policy_id: &str, severity: Severity, user: &str, at: Date
         evidence: serde_json::json!({}),
         resolution: None,
     }
+}
+
+/// A user's state as releases before the binary encoding wrote it: JSON, times as RFC 3339, a list of
+/// recent ids. Each store's tests write it raw and read it back (the stores must keep reading it).
+pub const LEGACY_STATE_JSON: &str = r#"{"first_seen":"2026-03-02T09:00:00Z","last_seen":"2026-03-02T09:07:00Z","recent_ids":["slack:1","slack:2"],"countries":{"US":{"first_seen":"2026-03-02T09:00:00Z","last_seen":"2026-03-02T09:07:00Z","days":1}},"failed_logins":{"window":[{"at":"2026-03-02T09:01:00Z","id":"zendesk:5","ip":"203.0.113.9"}],"burst":null},"travel":{"recent":[{"at":"2026-03-02T09:07:00Z","id":"slack:2","app":"slack","latitude":47.25,"longitude":-122.31,"accuracy_km":20.0,"country":"US","place":"Milton, US","ip":"216.160.83.58","trusted":false}]},"raised":{}}"#;
+
+/// Checks a state read from [`LEGACY_STATE_JSON`].
+pub fn assert_legacy_state(state: &UserState) {
+    assert!(state.has_processed("slack:2") && state.countries["US"].days == 1, "{state:?}");
+    assert_eq!(state.failed_logins.window[0].ip.as_deref(), Some("203.0.113.9"));
+    assert_eq!(state.travel.recent[0].ip, Some([216, 160, 83, 58].into()));
 }

@@ -214,8 +214,7 @@ impl Engine {
         let mut outcome = Outcome::default();
         let mut raised = Vec::new();
         // A batch with anything new replaces the remembered ids with its own; a redelivery changes nothing.
-        let previous =
-            if order.iter().any(|a| !state.has_processed(&a.id)) { state.begin_batch() } else { Default::default() };
+        let previous = state.begin_batch();
         for activity in order {
             if previous.contains(&activity.id) || state.has_processed(&activity.id) {
                 outcome.redelivered += 1;
@@ -229,6 +228,9 @@ impl Engine {
                 state.learn_place(activity);
             }
             outcome.processed += 1;
+        }
+        if outcome.processed == 0 {
+            state.recent_ids = previous;
         }
         if let Some(last) = state.last_seen {
             state.forget_before(last - chrono::Duration::days(MEMORY_DAYS));

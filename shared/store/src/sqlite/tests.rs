@@ -118,9 +118,6 @@ async fn user_state_writes_are_conditional_on_the_version() {
     assert_eq!(store.load_user("acme", "a@x.io").await.expect("load").version, 2);
 }
 
-/// A state as an earlier release wrote it: JSON text, times as RFC 3339, a list of recent ids.
-const LEGACY_STATE: &str = r#"{"first_seen":"2026-03-02T09:00:00Z","last_seen":"2026-03-02T09:07:00Z","recent_ids":["slack:1","slack:2"],"countries":{"US":{"first_seen":"2026-03-02T09:00:00Z","last_seen":"2026-03-02T09:07:00Z","days":1}},"failed_logins":{"window":[{"at":"2026-03-02T09:01:00Z","id":"zendesk:5","ip":"203.0.113.9"}],"burst":null},"travel":{"recent":[{"at":"2026-03-02T09:07:00Z","id":"slack:2","app":"slack","latitude":47.25,"longitude":-122.31,"accuracy_km":20.0,"country":"US","place":"Milton, US","ip":"216.160.83.58","trusted":false}]},"raised":{}}"#;
-
 #[tokio::test]
 async fn a_state_written_as_json_by_an_earlier_release_is_read_and_rewritten_binary() {
     let (_dir, store) = store();
@@ -128,14 +125,13 @@ async fn a_state_written_as_json_by_an_earlier_release_is_read_and_rewritten_bin
         let conn = store.conn().expect("connection");
         conn.execute(
             "INSERT INTO user_state (tenant, user_key, version, body) VALUES ('acme', 'a@x.io', 4, ?1)",
-            rusqlite::params![LEGACY_STATE],
+            rusqlite::params![saaswarden_core::testing::LEGACY_STATE_JSON],
         )
         .expect("a legacy row");
     }
     let loaded = store.load_user("acme", "a@x.io").await.expect("a legacy state is read");
     assert_eq!(loaded.version, 4);
-    assert!(loaded.value.has_processed("slack:2") && loaded.value.countries["US"].days == 1);
-    assert_eq!(loaded.value.travel.recent[0].ip, Some("216.160.83.58".parse().expect("an address")));
+    saaswarden_core::testing::assert_legacy_state(&loaded.value);
     store.save_user("acme", "a@x.io", &loaded.value, 4).await.expect("saved at its version");
     let again = store.load_user("acme", "a@x.io").await.expect("read back");
     assert_eq!((again.version, &again.value), (5, &loaded.value));
