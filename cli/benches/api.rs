@@ -2,7 +2,8 @@
 //! --db` wrote, asked over HTTP as a client would, each request repeated; prints p50, p95 and max per
 //! request kind. A benchmark, not a test: the figures go in docs/benchmarks.md.
 //!
-//! Run: `cargo bench -p saaswarden-cli --bench api`.
+//! Run: `cargo bench -p saaswarden-cli --bench api`. `SAASWARDEN_BENCH_BIN=path` measures another build of
+//! `saaswarden` instead (a before/after comparison: the store is written and served by that build).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
@@ -27,7 +28,8 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
-    let binary = env!("CARGO_BIN_EXE_saaswarden");
+    let binary = std::env::var("SAASWARDEN_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_saaswarden").into());
+    let binary = binary.as_str();
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("demo.db");
     let demo = Command::new(binary).args(["demo", "--db"]).arg(&db).output().expect("run the demo");

@@ -12,6 +12,11 @@ use clap::Parser;
 
 use crate::cli::Cli;
 
+/// A replay allocates and frees a JSON value per field of every raw entry: with glibc's allocator that was a
+/// fifth of `saaswarden run`'s time, with mimalloc it is a few percent (docs/benchmarks.md, "Local replay").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Exit codes, documented in docs/cli.md.
 pub mod exit {
     /// Everything worked.

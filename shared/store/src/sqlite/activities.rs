@@ -9,17 +9,15 @@ use crate::ports::{ActivityLog, ActivityQuery};
 
 impl SqliteStore {
     fn append_sync(&self, activities: &[Activity]) -> Result<usize, StoreError> {
-        let mut conn = self.conn()?;
-        let tx = conn.savepoint().map_err(StoreError::sqlite("begin append"))?;
-        let mut inserted = 0;
-        {
-            let mut insert = tx
+        self.conn()?.atomically("append activities", |conn| {
+            let mut insert = conn
                 .prepare_cached(
                     "INSERT OR IGNORE INTO activities
                      (tenant, id, app, user_key, actor_id, occurred_at, action, ip, country, body, outcome)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 )
                 .map_err(StoreError::sqlite("prepare append"))?;
+            let mut inserted = 0;
             for activity in activities {
                 let body = serde_json::to_string(activity).map_err(|source| StoreError::Corrupt {
                     what: "activity",
@@ -42,9 +40,8 @@ impl SqliteStore {
                     ])
                     .map_err(StoreError::sqlite("append activity"))?;
             }
-        }
-        tx.commit().map_err(StoreError::sqlite("commit append"))?;
-        Ok(inserted)
+            Ok(inserted)
+        })
     }
 
     fn existing_sync(

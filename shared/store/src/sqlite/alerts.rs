@@ -51,23 +51,22 @@ fn write_alert(tx: &Connection, alert: &Alert) -> Result<(), StoreError> {
 
 impl SqliteStore {
     fn upsert_sync(&self, alerts: &[Alert]) -> Result<usize, StoreError> {
-        let mut conn = self.conn()?;
-        let tx = conn.savepoint().map_err(StoreError::sqlite("begin alert upsert"))?;
-        let mut created = 0;
-        for alert in alerts {
-            match read_alert(&tx, &alert.id)? {
-                Some(mut stored) => {
-                    merge_alert(&mut stored, alert.clone());
-                    write_alert(&tx, &stored)?;
-                }
-                None => {
-                    write_alert(&tx, alert)?;
-                    created += 1;
+        self.conn()?.atomically("upsert alerts", |conn| {
+            let mut created = 0;
+            for alert in alerts {
+                match read_alert(conn, &alert.id)? {
+                    Some(mut stored) => {
+                        merge_alert(&mut stored, alert.clone());
+                        write_alert(conn, &stored)?;
+                    }
+                    None => {
+                        write_alert(conn, alert)?;
+                        created += 1;
+                    }
                 }
             }
-        }
-        tx.commit().map_err(StoreError::sqlite("commit alert upsert"))?;
-        Ok(created)
+            Ok(created)
+        })
     }
 
     fn get_sync(&self, id: &str) -> Result<Option<Alert>, StoreError> {

@@ -17,12 +17,14 @@ impl SqliteStore {
     fn termination_sync(&self, tenant: &str, user: &str) -> Result<Option<Termination>, StoreError> {
         let conn = self.conn()?;
         let row: Option<(String, String, i64, String)> = conn
-            .query_row(
-                "SELECT user_key, status, since, source FROM directory WHERE tenant = ?1 AND user_key = ?2",
-                params![tenant, user.to_lowercase()],
-                |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?)),
-            )
-            .optional()
+            .prepare_cached("SELECT user_key, status, since, source FROM directory WHERE tenant = ?1 AND user_key = ?2")
+            .and_then(|mut statement| {
+                statement
+                    .query_row(params![tenant, user.to_lowercase()], |row| {
+                        Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+                    })
+                    .optional()
+            })
             .map_err(StoreError::sqlite("read directory"))?;
         row.map(|(u, status, since, source)| row_to_termination(u, status, since, source)).transpose()
     }

@@ -36,6 +36,37 @@ struct Inner {
     conn: Connection,
     /// Operations since the outer transaction began, when in bulk mode.
     bulk: Option<u32>,
+    /// A write failed in bulk mode: the outer transaction was rolled back, and every later operation fails
+    /// until [`SqliteStore::end_bulk`].
+    failed: bool,
+}
+
+impl Inner {
+    /// Runs a write of several statements wholly or not at all. Alone, it is a savepoint. In bulk mode it
+    /// runs straight in the outer transaction — a savepoint there first copied every page the write
+    /// touched into a journal, a tenth of a replay's time (docs/benchmarks.md) — and a failure rolls the
+    /// outer transaction back to its last commit, which lies between two operations, and fails every later
+    /// operation of the bulk run: nothing half-done is ever committed, and the run stops at the error.
+    fn atomically<T>(
+        &mut self,
+        context: &'static str,
+        write: impl FnOnce(&Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.bulk.is_some() {
+            let written = write(&self.conn);
+            if written.is_err() {
+                self.failed = true;
+                if let Err(error) = self.conn.execute_batch("ROLLBACK") {
+                    tracing::error!(%error, "could not roll back the bulk transaction after a failed write");
+                }
+            }
+            return written;
+        }
+        let tx = self.conn.savepoint().map_err(StoreError::sqlite(context))?;
+        let written = write(&tx)?;
+        tx.commit().map_err(StoreError::sqlite(context))?;
+        Ok(written)
+    }
 }
 
 impl Deref for Inner {
@@ -55,8 +86,10 @@ impl SqliteStore {
     /// Opens (creating if needed) the store at `path` and brings its schema up to date.
     pub fn open(path: &Path) -> Result<SqliteStore, StoreError> {
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
+        // Every hot statement is prepared once (`prepare_cached`); the default cache of 16 is too small for them all.
+        conn.set_prepared_statement_cache_capacity(64);
         schema::prepare(&conn).map_err(|source| StoreError::Open { path: path.to_path_buf(), source })?;
-        Ok(SqliteStore { inner: Mutex::new(Inner { conn, bulk: None }), path: path.to_path_buf() })
+        Ok(SqliteStore { inner: Mutex::new(Inner { conn, bulk: None, failed: false }), path: path.to_path_buf() })
     }
 
     /// Starts bulk mode: operations share transactions until [`SqliteStore::end_bulk`].
@@ -73,11 +106,14 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Commits what bulk mode holds and returns to one transaction per operation.
+    /// Commits what bulk mode holds and returns to one transaction per operation. After a failed write
+    /// there is nothing to commit: the failure rolled the outer transaction back (and was reported then).
     pub fn end_bulk(&self) -> Result<(), StoreError> {
         let mut inner = self.lock();
         if inner.bulk.take().is_some() {
-            inner.execute_batch("COMMIT").map_err(StoreError::sqlite("commit bulk"))?;
+            if !std::mem::take(&mut inner.failed) {
+                inner.execute_batch("COMMIT").map_err(StoreError::sqlite("commit bulk"))?;
+            }
             inner
                 .pragma_update(None, "wal_autocheckpoint", 1_000)
                 .map_err(StoreError::sqlite("end bulk checkpointing"))?;
@@ -97,6 +133,12 @@ impl SqliteStore {
     /// The connection for one operation; in bulk mode, commits the outer transaction when it is due.
     fn conn(&self) -> Result<MutexGuard<'_, Inner>, StoreError> {
         let mut inner = self.lock();
+        if inner.failed {
+            return Err(StoreError::Invalid(
+                "an earlier write of this bulk run failed: the run's writes since its last commit were rolled back"
+                    .to_string(),
+            ));
+        }
         if let Some(operations) = inner.bulk {
             if operations >= BULK_OPERATIONS {
                 inner.execute_batch("COMMIT; BEGIN").map_err(StoreError::sqlite("commit bulk"))?;

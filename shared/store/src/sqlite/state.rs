@@ -34,12 +34,10 @@ impl SqliteStore {
     fn load_tenant_state_sync(&self, tenant: &str, name: &str) -> Result<Versioned<serde_json::Value>, StoreError> {
         let conn = self.conn()?;
         let row: Option<(i64, String)> = conn
-            .query_row(
-                "SELECT version, body FROM tenant_state WHERE tenant = ?1 AND name = ?2",
-                params![tenant, name],
-                |row| Ok((row.get(0)?, row.get(1)?)),
-            )
-            .optional()
+            .prepare_cached("SELECT version, body FROM tenant_state WHERE tenant = ?1 AND name = ?2")
+            .and_then(|mut statement| {
+                statement.query_row(params![tenant, name], |row| Ok((row.get(0)?, row.get(1)?))).optional()
+            })
             .map_err(StoreError::sqlite("load tenant state"))?;
         match row {
             None => Ok(Versioned { value: serde_json::Value::Null, version: 0 }),
@@ -65,16 +63,16 @@ impl SqliteStore {
         let expected_sql = i64::try_from(expected).unwrap_or(i64::MAX);
         let conn = self.conn()?;
         let changed = if expected == 0 {
-            conn.execute(
+            conn.prepare_cached(
                 "INSERT INTO tenant_state (tenant, name, version, body) VALUES (?1, ?2, 1, ?3)
                  ON CONFLICT (tenant, name) DO NOTHING",
-                params![tenant, name, body],
             )
+            .and_then(|mut statement| statement.execute(params![tenant, name, body]))
         } else {
-            conn.execute(
+            conn.prepare_cached(
                 "UPDATE tenant_state SET version = version + 1, body = ?4 WHERE tenant = ?1 AND name = ?2 AND version = ?3",
-                params![tenant, name, expected_sql, body],
             )
+            .and_then(|mut statement| statement.execute(params![tenant, name, expected_sql, body]))
         }
         .map_err(StoreError::sqlite("save tenant state"))?;
         if changed == 0 {
@@ -88,23 +86,21 @@ impl SqliteStore {
         let expected_sql = i64::try_from(expected).unwrap_or(i64::MAX);
         let conn = self.conn()?;
         // One statement does the conditional write: insert when new, update only at the expected version.
-        let changed = conn
-            .execute(
-                "INSERT INTO user_state (tenant, user_key, version, body) SELECT ?1, ?2, 1, ?4 WHERE ?3 = 0
+        let changed = if expected == 0 {
+            conn.prepare_cached(
+                "INSERT INTO user_state (tenant, user_key, version, body) VALUES (?1, ?2, 1, ?3)
                  ON CONFLICT (tenant, user_key) DO NOTHING",
-                params![tenant, user, expected_sql, body],
             )
+            .and_then(|mut statement| statement.execute(params![tenant, user, body]))
             .map_err(StoreError::sqlite("insert user state"))?
-            + if expected == 0 {
-                0
-            } else {
-                conn.execute(
-                    "UPDATE user_state SET version = version + 1, body = ?4
-                     WHERE tenant = ?1 AND user_key = ?2 AND version = ?3",
-                    params![tenant, user, expected_sql, body],
-                )
-                .map_err(StoreError::sqlite("update user state"))?
-            };
+        } else {
+            conn.prepare_cached(
+                "UPDATE user_state SET version = version + 1, body = ?4
+                 WHERE tenant = ?1 AND user_key = ?2 AND version = ?3",
+            )
+            .and_then(|mut statement| statement.execute(params![tenant, user, expected_sql, body]))
+            .map_err(StoreError::sqlite("update user state"))?
+        };
         if changed == 0 {
             return Err(StoreError::Conflict { what: "user state", id: format!("{tenant}#{user}"), expected });
         }
@@ -132,10 +128,8 @@ impl SqliteStore {
     }
 
     fn record_usage_sync(&self, tenant: &str, uses: &[(String, String, DateTime<Utc>)]) -> Result<(), StoreError> {
-        let mut conn = self.conn()?;
-        let tx = conn.savepoint().map_err(StoreError::sqlite("begin usage"))?;
-        {
-            let mut upsert = tx
+        self.conn()?.atomically("record usage", |conn| {
+            let mut upsert = conn
                 .prepare_cached(
                     "INSERT INTO usage (tenant, key, user_key, last_seen) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT (tenant, key, user_key) DO UPDATE SET last_seen = MAX(last_seen, excluded.last_seen)",
@@ -146,20 +140,19 @@ impl SqliteStore {
                     .execute(params![tenant, key, user, to_micros(*at)])
                     .map_err(StoreError::sqlite("record usage"))?;
             }
-        }
-        tx.commit().map_err(StoreError::sqlite("commit usage"))
+            Ok(())
+        })
     }
 
     fn note_tenant_sync(&self, tenant: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>, StoreError> {
         let conn = self.conn()?;
         let first: i64 = conn
-            .query_row(
+            .prepare_cached(
                 "INSERT INTO tenants (tenant, first_seen) VALUES (?1, ?2)
                  ON CONFLICT (tenant) DO UPDATE SET first_seen = MIN(first_seen, excluded.first_seen)
                  RETURNING first_seen",
-                params![tenant, to_micros(at)],
-                |row| row.get(0),
             )
+            .and_then(|mut statement| statement.query_row(params![tenant, to_micros(at)], |row| row.get(0)))
             .map_err(StoreError::sqlite("record tenant activity"))?;
         Ok(from_micros(first))
     }

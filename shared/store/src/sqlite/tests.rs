@@ -315,6 +315,41 @@ async fn bulk_mode_commits_what_it_wrote() {
     assert!(store.get("al-1").await.expect("get").is_some());
 }
 
+/// A write that fails halfway — here a trigger refuses the second activity of an append — leaves nothing
+/// of itself: alone, its savepoint is rolled back; in bulk mode (no savepoint, for speed) the whole bulk
+/// transaction goes back to its last commit and every later operation fails until the run ends it.
+#[tokio::test]
+async fn a_write_that_fails_halfway_leaves_nothing_of_itself_alone_or_in_bulk_mode() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("failing.db");
+    let ids = |found: Vec<saaswarden_core::Activity>| found.into_iter().map(|a| a.id).collect::<Vec<_>>();
+    {
+        let store = SqliteStore::open(&path).expect("open");
+        store
+            .lock()
+            .execute_batch(
+                "CREATE TEMP TRIGGER refuse BEFORE INSERT ON activities WHEN NEW.id LIKE 'slack:bad%'
+                 BEGIN SELECT RAISE(ABORT, 'refused'); END",
+            )
+            .expect("trigger");
+        store.append(&[activity("before", "a@x.io", at_minute(1))]).await.expect("append");
+        let alone = [activity("half1", "a@x.io", at_minute(2)), activity("bad1", "a@x.io", at_minute(3))];
+        assert!(matches!(store.append(&alone).await, Err(StoreError::Sqlite { .. })));
+
+        store.begin_bulk().expect("bulk");
+        store.append(&[activity("in-bulk", "a@x.io", at_minute(4))]).await.expect("append in bulk");
+        let bulk = [activity("half2", "a@x.io", at_minute(5)), activity("bad2", "a@x.io", at_minute(6))];
+        assert!(matches!(store.append(&bulk).await, Err(StoreError::Sqlite { .. })));
+        let later = store.append(&[activity("later", "a@x.io", at_minute(7))]).await;
+        assert!(matches!(&later, Err(StoreError::Invalid(message)) if message.contains("rolled back")), "{later:?}");
+        store.end_bulk().expect("nothing left to commit");
+        store.append(&[activity("after", "a@x.io", at_minute(8))]).await.expect("one transaction per write again");
+    }
+    let store = SqliteStore::open(&path).expect("reopen");
+    let all = store.search(&ActivityQuery { limit: 100, ..Default::default() }).await.expect("search");
+    assert_eq!(ids(all), ["slack:before", "slack:after"]);
+}
+
 #[tokio::test]
 async fn tenant_state_writes_are_conditional_on_the_version() {
     let (_dir, store) = store();
