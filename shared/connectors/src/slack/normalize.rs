@@ -2,7 +2,6 @@
 
 use chrono::{DateTime, Utc};
 use saaswarden_core::activity::{Activity, App, Principal, PrincipalKind, Target, activity_id};
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::actions::{self, Circumstances};
@@ -26,8 +25,8 @@ pub fn normalize(entry: &Value, tenant: &str) -> Result<Activity, NormalizeError
     if !entry.is_object() {
         return Err(NormalizeError::not_an_object(entry));
     }
-    // Every wire field is optional and lenient, so decoding an object cannot fail.
-    let wire = Entry::deserialize(entry).unwrap_or_default();
+    // Every wire field is optional and lenient, so reading an object cannot fail.
+    let wire = Entry::from_value(entry);
 
     let id = entry_id(wire.id.as_ref())?;
     let occurred_at = occurred_at(wire.date_create.as_ref(), id)?;

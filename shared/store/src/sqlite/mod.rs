@@ -24,9 +24,10 @@ const BULK_OPERATIONS: u32 = 50_000;
 /// A SQLite-backed implementation of every storage port.
 ///
 /// Every operation is atomic on its own (a savepoint). In bulk mode ([`SqliteStore::begin_bulk`]) the
-/// operations also share an outer transaction committed every few thousand operations: a replay of
+/// operations share an outer transaction committed every [`BULK_OPERATIONS`] operations: a replay of
 /// weeks of logs would otherwise spend its time committing. Committing part of a replay is safe — the
-/// use cases write each batch's user state last — so an interrupted bulk run resumes by running again.
+/// use cases order each batch's writes for crashes — so an interrupted bulk run resumes by running again.
+/// In bulk mode a write is atomic through the outer transaction instead (see `Inner::atomically`).
 pub struct SqliteStore {
     inner: Mutex<Inner>,
     path: PathBuf,
@@ -52,12 +53,22 @@ impl Inner {
         context: &'static str,
         write: impl FnOnce(&Connection) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        if self.bulk.is_some() {
+        if let Some(operations) = self.bulk {
+            // Failed until it succeeds: a write that panics leaves the outer transaction uncommitted too.
+            self.failed = true;
             let written = write(&self.conn);
-            if written.is_err() {
-                self.failed = true;
-                if let Err(error) = self.conn.execute_batch("ROLLBACK") {
-                    tracing::error!(%error, "could not roll back the bulk transaction after a failed write");
+            if written.is_ok() {
+                self.failed = false;
+            } else {
+                match self.conn.execute_batch("ROLLBACK") {
+                    Ok(()) => tracing::error!(
+                        operations,
+                        "a write failed: the replay's writes since its last commit were rolled back; \
+                         running it again resumes it"
+                    ),
+                    Err(error) => {
+                        tracing::error!(%error, "could not roll back the bulk transaction after a failed write")
+                    }
                 }
             }
             return written;
@@ -113,6 +124,9 @@ impl SqliteStore {
         if inner.bulk.take().is_some() {
             if !std::mem::take(&mut inner.failed) {
                 inner.execute_batch("COMMIT").map_err(StoreError::sqlite("commit bulk"))?;
+            } else if !inner.is_autocommit() {
+                // The failed write's rollback did not happen (it panicked, or the rollback itself failed).
+                inner.execute_batch("ROLLBACK").map_err(StoreError::sqlite("roll back bulk"))?;
             }
             inner
                 .pragma_update(None, "wal_autocheckpoint", 1_000)

@@ -350,6 +350,28 @@ async fn a_write_that_fails_halfway_leaves_nothing_of_itself_alone_or_in_bulk_mo
     assert_eq!(ids(all), ["slack:before", "slack:after"]);
 }
 
+/// A write that panics halfway in bulk mode (a bug, not an error) is not committed by the end of the run.
+#[test]
+fn a_write_that_panics_halfway_in_bulk_mode_is_not_committed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("panicking.db");
+    {
+        let store = SqliteStore::open(&path).expect("open");
+        store.begin_bulk().expect("bulk");
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _ = store.lock().atomically("a write with a bug", |conn| -> Result<(), StoreError> {
+                conn.execute("INSERT INTO tenants (tenant, first_seen) VALUES ('acme', 1)", []).expect("insert");
+                panic!("a bug halfway through a write");
+            });
+        }));
+        assert!(panicked.is_err());
+        store.end_bulk().expect("end bulk");
+    }
+    let store = SqliteStore::open(&path).expect("reopen");
+    let tenants: i64 = store.lock().query_row("SELECT COUNT(*) FROM tenants", [], |row| row.get(0)).expect("count");
+    assert_eq!(tenants, 0);
+}
+
 #[tokio::test]
 async fn tenant_state_writes_are_conditional_on_the_version() {
     let (_dir, store) = store();
