@@ -5,6 +5,7 @@
 //! Must not depend on a concrete cloud SDK or on the command line.
 
 pub mod collect;
+mod day_spool;
 pub mod detect;
 pub mod directory;
 pub mod error;
