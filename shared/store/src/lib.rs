@@ -9,6 +9,8 @@ pub mod error;
 pub mod ports;
 pub mod queue;
 pub mod sqlite;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 
 pub use error::StoreError;
 pub use ports::{

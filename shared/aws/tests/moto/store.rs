@@ -74,17 +74,9 @@ async fn a_state_written_as_json_by_an_earlier_release_is_read_and_rewritten_bin
             .send()
     };
     put(gzip(saaswarden_core::testing::LEGACY_STATE_JSON.as_bytes())).await.expect("a legacy item");
-    let loaded = store.load_user("acme", "a@x.io").await.expect("a legacy state is read");
-    assert_eq!(loaded.version, 4);
-    saaswarden_core::testing::assert_legacy_state(&loaded.value);
-    store.save_user("acme", "a@x.io", &loaded.value, 4).await.expect("saved at its version");
-    let again = store.load_user("acme", "a@x.io").await.expect("read back");
-    assert_eq!((again.version, &again.value), (5, &loaded.value));
-
-    // A state nobody can read is an error naming the user, never an empty state.
+    saaswarden_store::testing::assert_legacy_state_is_read_and_saved(&store).await;
     put(gzip(&[0x07, 0xff])).await.expect("a garbage item");
-    let error = store.load_user("acme", "a@x.io").await.expect_err("unreadable");
-    assert!(error.to_string().contains("acme#a@x.io"), "{error}");
+    saaswarden_store::testing::assert_unreadable_state_names_the_user(&store).await;
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -14,8 +14,8 @@ fn severity_rank(alert: &Alert) -> i64 {
 
 fn read_alert(tx: &Connection, id: &str) -> Result<Option<Alert>, StoreError> {
     let body: Option<String> = tx
-        .query_row("SELECT body FROM alerts WHERE id = ?1", [id], |row| row.get(0))
-        .optional()
+        .prepare_cached("SELECT body FROM alerts WHERE id = ?1")
+        .and_then(|mut statement| statement.query_row([id], |row| row.get(0)).optional())
         .map_err(StoreError::sqlite("read alert"))?;
     body.map(|body| {
         serde_json::from_str(&body).map_err(|source| StoreError::Corrupt { what: "alert", id: id.to_string(), source })
@@ -29,12 +29,14 @@ fn write_alert(tx: &Connection, alert: &Alert) -> Result<(), StoreError> {
         id: alert.id.clone(),
         source,
     })?;
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO alerts (id, tenant, policy_id, status, severity, user_key, created_at, body)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
          ON CONFLICT (id) DO UPDATE SET status = excluded.status, severity = excluded.severity,
              created_at = excluded.created_at, body = excluded.body",
-        params![
+    )
+    .and_then(|mut statement| {
+        statement.execute(params![
             alert.id,
             alert.tenant,
             alert.policy_id,
@@ -43,8 +45,8 @@ fn write_alert(tx: &Connection, alert: &Alert) -> Result<(), StoreError> {
             alert.user,
             to_micros(alert.created_at),
             body
-        ],
-    )
+        ])
+    })
     .map_err(StoreError::sqlite("write alert"))?;
     Ok(())
 }
@@ -70,9 +72,7 @@ impl SqliteStore {
     }
 
     fn get_sync(&self, id: &str) -> Result<Option<Alert>, StoreError> {
-        let mut conn = self.conn()?;
-        let tx = conn.savepoint().map_err(StoreError::sqlite("begin alert read"))?;
-        read_alert(&tx, id)
+        read_alert(&self.conn()?.conn, id)
     }
 
     fn list_sync(&self, filter: &AlertFilter) -> Result<Vec<Alert>, StoreError> {
@@ -113,25 +113,24 @@ impl SqliteStore {
     }
 
     fn resolve_sync(&self, id: &str, resolution: Resolution) -> Result<Alert, StoreError> {
-        let mut conn = self.conn()?;
-        let tx = conn.savepoint().map_err(StoreError::sqlite("begin resolve"))?;
-        let mut alert =
-            read_alert(&tx, id)?.ok_or_else(|| StoreError::NotFound { what: "alert", id: id.to_string() })?;
-        let entry = serde_json::to_string(&resolution).map_err(|source| StoreError::Corrupt {
-            what: "alert",
-            id: id.to_string(),
-            source,
-        })?;
-        alert.resolve(resolution);
-        write_alert(&tx, &alert)?;
-        tx.execute(
-            "INSERT INTO alert_history (alert_id, seq, body)
-             VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM alert_history WHERE alert_id = ?1), ?2)",
-            params![id, entry],
-        )
-        .map_err(StoreError::sqlite("record alert history"))?;
-        tx.commit().map_err(StoreError::sqlite("commit resolve"))?;
-        Ok(alert)
+        self.conn()?.atomically("resolve alert", |conn| {
+            let mut alert =
+                read_alert(conn, id)?.ok_or_else(|| StoreError::NotFound { what: "alert", id: id.to_string() })?;
+            let entry = serde_json::to_string(&resolution).map_err(|source| StoreError::Corrupt {
+                what: "alert",
+                id: id.to_string(),
+                source,
+            })?;
+            alert.resolve(resolution);
+            write_alert(conn, &alert)?;
+            conn.execute(
+                "INSERT INTO alert_history (alert_id, seq, body)
+                 VALUES (?1, (SELECT COALESCE(MAX(seq), 0) + 1 FROM alert_history WHERE alert_id = ?1), ?2)",
+                params![id, entry],
+            )
+            .map_err(StoreError::sqlite("record alert history"))?;
+            Ok(alert)
+        })
     }
 
     fn history_sync(&self, id: &str) -> Result<Vec<Resolution>, StoreError> {

@@ -30,44 +30,44 @@ impl SqliteStore {
     }
 
     fn import_sync(&self, tenant: &str, records: &[Termination]) -> Result<usize, StoreError> {
-        let mut conn = self.conn()?;
-        let tx = conn.savepoint().map_err(StoreError::sqlite("begin directory import"))?;
-        let mut changed = 0;
-        for record in records {
-            changed += tx
-                .execute(
+        self.conn()?.atomically("import directory", |conn| {
+            let mut upsert = conn
+                .prepare_cached(
                     "INSERT INTO directory (tenant, user_key, status, since, source) VALUES (?1, ?2, ?3, ?4, ?5)
                      ON CONFLICT (tenant, user_key) DO UPDATE SET status = excluded.status, since = excluded.since,
                          source = excluded.source
                      WHERE status != excluded.status OR since != excluded.since OR source != excluded.source",
-                    params![
+                )
+                .map_err(StoreError::sqlite("prepare directory write"))?;
+            let mut changed = 0;
+            for record in records {
+                changed += upsert
+                    .execute(params![
                         tenant,
                         record.user.to_lowercase(),
                         record.status.as_str(),
                         to_micros(record.since),
                         record.source
-                    ],
-                )
-                .map_err(StoreError::sqlite("write directory"))?;
-        }
-        tx.commit().map_err(StoreError::sqlite("commit directory import"))?;
-        Ok(changed)
+                    ])
+                    .map_err(StoreError::sqlite("write directory"))?;
+            }
+            Ok(changed)
+        })
     }
 
     fn reinstate_sync(&self, tenant: &str, users: &[String], source: &str) -> Result<usize, StoreError> {
-        let mut conn = self.conn()?;
-        let tx = conn.savepoint().map_err(StoreError::sqlite("begin directory removal"))?;
-        let mut removed = 0;
-        for user in users {
-            removed += tx
-                .execute(
-                    "DELETE FROM directory WHERE tenant = ?1 AND user_key = ?2 AND source = ?3",
-                    params![tenant, user.to_lowercase(), source],
-                )
-                .map_err(StoreError::sqlite("remove directory record"))?;
-        }
-        tx.commit().map_err(StoreError::sqlite("commit directory removal"))?;
-        Ok(removed)
+        self.conn()?.atomically("remove directory records", |conn| {
+            let mut delete = conn
+                .prepare_cached("DELETE FROM directory WHERE tenant = ?1 AND user_key = ?2 AND source = ?3")
+                .map_err(StoreError::sqlite("prepare directory removal"))?;
+            let mut removed = 0;
+            for user in users {
+                removed += delete
+                    .execute(params![tenant, user.to_lowercase(), source])
+                    .map_err(StoreError::sqlite("remove directory record"))?;
+            }
+            Ok(removed)
+        })
     }
 
     fn terminations_sync(&self, tenant: &str) -> Result<Vec<Termination>, StoreError> {

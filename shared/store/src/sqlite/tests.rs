@@ -129,20 +129,12 @@ async fn a_state_written_as_json_by_an_earlier_release_is_read_and_rewritten_bin
         )
         .expect("a legacy row");
     }
-    let loaded = store.load_user("acme", "a@x.io").await.expect("a legacy state is read");
-    assert_eq!(loaded.version, 4);
-    saaswarden_core::testing::assert_legacy_state(&loaded.value);
-    store.save_user("acme", "a@x.io", &loaded.value, 4).await.expect("saved at its version");
-    let again = store.load_user("acme", "a@x.io").await.expect("read back");
-    assert_eq!((again.version, &again.value), (5, &loaded.value));
-
-    // A state nobody can read is an error naming the user, never an empty state.
+    crate::testing::assert_legacy_state_is_read_and_saved(&store).await;
     {
         let conn = store.conn().expect("connection");
         conn.execute("UPDATE user_state SET body = x'07ff' WHERE user_key = 'a@x.io'", []).expect("garbage");
     }
-    let error = store.load_user("acme", "a@x.io").await.expect_err("unreadable");
-    assert!(error.to_string().contains("acme#a@x.io"), "{error}");
+    crate::testing::assert_unreadable_state_names_the_user(&store).await;
 }
 
 #[tokio::test]
