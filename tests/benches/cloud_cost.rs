@@ -514,15 +514,12 @@ fn print_report(
             per_m(log_gb) * LOGS_PER_GB,
         ),
     ];
-    println!("## AWS cost per million activities (us-east-1, on demand)");
-    println!();
-    println!("| item | measured | $ per million activities |");
-    println!("| --- | --- | ---: |");
-    let mut total = 0.0;
-    for (item, measured, dollars) in &rows {
-        total += dollars;
-        println!("| {item} | {measured} | {dollars:.4} |");
-    }
+    let total = print_dollar_table(
+        "AWS cost per million activities (us-east-1, on demand)",
+        "| item | measured | $ per million activities |",
+        &rows,
+        4,
+    );
     println!(
         "| **total (processing, audit trail written)** | {dynamodb_requests} DynamoDB requests | **{total:.4}** |"
     );
@@ -558,6 +555,25 @@ const COLLECTOR_TICK_SECONDS: f64 = 1.0;
 const COLLECTOR_MEMORY_GB: f64 = 0.25;
 /// Assumed per directory sync: 5 s at 256 MB (Microsoft Graph pages), 20 WRU, 1 KB of logs.
 const DIRECTORY_SYNC_SECONDS: f64 = 5.0;
+
+/// Prints a titled table of (item, basis, dollars) rows, dollars to `decimals` places; answers their total.
+fn print_dollar_table(
+    title: &str,
+    header: &str,
+    rows: &[(impl std::fmt::Display, String, f64)],
+    decimals: usize,
+) -> f64 {
+    println!("## {title}");
+    println!();
+    println!("{header}");
+    println!("| --- | --- | ---: |");
+    let mut total = 0.0;
+    for (item, basis, dollars) in rows {
+        total += dollars;
+        println!("| {item} | {basis} | {dollars:.decimals$} |");
+    }
+    total
+}
 
 /// Counts one kind of line in the deployed template.
 fn template_count(template: &str, line: &str) -> usize {
@@ -635,15 +651,12 @@ fn print_monthly_bill(run: &Run, workload: &Workload, per_million: f64, (storage
             secrets as f64 * SECRET_PER_MONTH,
         ),
     ];
-    println!("## Monthly bill of a {BILL_USERS:.0}-user tenant, all in (us-east-1, on demand, no free tier)");
-    println!();
-    println!("| item | basis | $ per month |");
-    println!("| --- | --- | ---: |");
-    let mut total = 0.0;
-    for (item, basis, dollars) in &rows {
-        total += dollars;
-        println!("| {item} | {basis} | {dollars:.2} |");
-    }
+    let total = print_dollar_table(
+        &format!("Monthly bill of a {BILL_USERS:.0}-user tenant, all in (us-east-1, on demand, no free tier)"),
+        "| item | basis | $ per month |",
+        &rows,
+        2,
+    );
     println!("| **total** | | **{total:.2}** |");
     println!();
     println!("Target ≤ $5 a month for a 500-user tenant: {}", if total <= 5.0 { "met" } else { "NOT met" });

@@ -23,7 +23,11 @@ pub(crate) fn text<'de, D>(deserializer: D) -> Result<Option<String>, D::Error>
 where
     D: Deserializer<'de>,
 {
-    Ok(text_of(&Value::deserialize(deserializer)?))
+    Ok(match Value::deserialize(deserializer)? {
+        // Most texts come with nothing to trim: kept as decoded rather than copied again.
+        Value::String(text) if !text.is_empty() && text.trim().len() == text.len() => Some(text),
+        other => text_of(&other),
+    })
 }
 
 pub(crate) fn text_of(value: &Value) -> Option<String> {
